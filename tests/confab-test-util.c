@@ -1,0 +1,457 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#define G_LOG_DOMAIN "confab-test"
+
+#include "confab-test-util.h"
+
+static gboolean
+on_wait_timeout (gpointer user_data)
+{
+  gboolean *timed_out = user_data;
+
+  *timed_out = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+void
+test_wait_until (TestCondition  condition,
+                 gpointer       user_data,
+                 const char    *what)
+{
+  gboolean timed_out = FALSE;
+  guint timeout_id = g_timeout_add_seconds (TEST_WAIT_SECONDS, on_wait_timeout, &timed_out);
+
+  while (!condition (user_data) && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+
+  if (timed_out)
+    g_error ("Gave up waiting for %s after %d s", what, TEST_WAIT_SECONDS);
+
+  g_source_remove (timeout_id);
+}
+
+static gboolean
+flag_is_set (gpointer user_data)
+{
+  return *(gboolean *) user_data;
+}
+
+void
+test_wait_for_flag (gboolean   *flag,
+                    const char *what)
+{
+  test_wait_until (flag_is_set, flag, what);
+}
+
+/* Runs the main loop for a while: used only where a test must show that something does NOT
+ * happen (a signal that must not arrive). */
+void
+test_spin (guint milliseconds)
+{
+  gboolean done = FALSE;
+  guint id = g_timeout_add (milliseconds, on_wait_timeout, &done);
+
+  while (!done)
+    g_main_context_iteration (NULL, TRUE);
+  (void) id;
+}
+
+/* GTest prints every debug message, libsoup's per frame among them; set CONFAB_TEST_DEBUG to
+ * see them when hunting a failure. */
+void
+test_quiet_debug (void)
+{
+  if (g_getenv ("CONFAB_TEST_DEBUG") == NULL)
+    g_log_set_debug_enabled (FALSE);
+}
+
+ConfabServer *
+test_server_new (void)
+{
+  g_autoptr(ConfabServer) server = confab_server_new (TEST_API_KEY, TEST_API_SECRET);
+  g_autoptr(GError) error = NULL;
+
+  confab_server_listen (server, "127.0.0.1", 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (confab_server_get_port (server), >, 0);
+
+  return g_steal_pointer (&server);
+}
+
+char *
+test_token (const char *session_id,
+            ConfabRole  role,
+            const char *data)
+{
+  g_autoptr(GError) error = NULL;
+  char *token = confab_token_new (TEST_API_KEY, TEST_API_SECRET, session_id, role, data, 0, &error);
+
+  g_assert_no_error (error);
+  return token;
+}
+
+ConfabSession *
+test_session_new (ConfabServer *server,
+                  const char   *session_id)
+{
+  g_autofree char *url = confab_server_dup_url (server);
+
+  return confab_session_new (url, session_id);
+}
+
+typedef struct {
+  gboolean  done;
+  gboolean  ok;
+  GError   *error;
+} Outcome;
+
+static void
+on_connected (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  Outcome *outcome = user_data;
+
+  outcome->ok = confab_session_connect_finish (CONFAB_SESSION (source), result, &outcome->error);
+  outcome->done = TRUE;
+}
+
+gboolean
+test_session_connect (ConfabSession  *session,
+                      const char     *token,
+                      GError        **error)
+{
+  Outcome outcome = { 0 };
+
+  confab_session_connect_async (session, token, NULL, on_connected, &outcome);
+  test_wait_for_flag (&outcome.done, "the session to join");
+
+  if (outcome.error != NULL)
+    g_propagate_error (error, outcome.error);
+  return outcome.ok;
+}
+
+ConfabSession *
+test_join (ConfabServer *server,
+           const char   *session_id,
+           ConfabRole    role,
+           const char   *data)
+{
+  g_autoptr(ConfabSession) session = test_session_new (server, session_id);
+  g_autofree char *token = test_token (session_id, role, data);
+  g_autoptr(GError) error = NULL;
+
+  test_session_connect (session, token, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (confab_session_get_state (session), ==, CONFAB_SESSION_STATE_CONNECTED);
+
+  return g_steal_pointer (&session);
+}
+
+static void
+on_sent (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  Outcome *outcome = user_data;
+
+  outcome->ok = confab_session_send_signal_finish (CONFAB_SESSION (source), result,
+                                                   &outcome->error);
+  outcome->done = TRUE;
+}
+
+gboolean
+test_send (ConfabSession  *session,
+           const char     *type,
+           const char     *data,
+           const char     *to,
+           GError        **error)
+{
+  Outcome outcome = { 0 };
+
+  confab_session_send_signal_async (session, type, data, to, TRUE, NULL, on_sent, &outcome);
+  test_wait_for_flag (&outcome.done, "the signal to be answered");
+
+  if (outcome.error != NULL)
+    g_propagate_error (error, outcome.error);
+  return outcome.ok;
+}
+
+static void
+on_forced (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  Outcome *outcome = user_data;
+
+  outcome->ok = confab_session_force_disconnect_finish (CONFAB_SESSION (source), result,
+                                                        &outcome->error);
+  outcome->done = TRUE;
+}
+
+gboolean
+test_force_disconnect (ConfabSession  *session,
+                       const char     *connection_id,
+                       GError        **error)
+{
+  Outcome outcome = { 0 };
+
+  confab_session_force_disconnect_async (session, connection_id, NULL, on_forced, &outcome);
+  test_wait_for_flag (&outcome.done, "the force-disconnect to be answered");
+
+  if (outcome.error != NULL)
+    g_propagate_error (error, outcome.error);
+  return outcome.ok;
+}
+
+static void
+on_left (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  Outcome *outcome = user_data;
+
+  outcome->ok = confab_session_disconnect_finish (CONFAB_SESSION (source), result, NULL);
+  outcome->done = TRUE;
+}
+
+void
+test_leave (ConfabSession *session)
+{
+  Outcome outcome = { 0 };
+
+  confab_session_disconnect_async (session, NULL, on_left, &outcome);
+  test_wait_for_flag (&outcome.done, "the session to be left");
+  g_assert_true (outcome.ok);
+}
+
+struct _TestRecorder
+{
+  ConfabSession *session;
+  GPtrArray     *events;
+};
+
+static void
+record (TestRecorder *recorder,
+        char         *line)
+{
+  g_ptr_array_add (recorder->events, line);
+}
+
+static const char *
+reason_name (ConfabDisconnectReason reason)
+{
+  return confab_disconnect_reason_to_string (reason);
+}
+
+static void
+on_signal (ConfabSession    *session,
+           const char       *type,
+           const char       *data,
+           ConfabConnection *from,
+           TestRecorder     *recorder)
+{
+  record (recorder, g_strdup_printf ("signal %s %s %s", type, data,
+                                     from ? confab_connection_get_id (from) : "server"));
+}
+
+static void
+on_created (ConfabSession    *session,
+            ConfabConnection *connection,
+            TestRecorder     *recorder)
+{
+  record (recorder, g_strdup_printf ("created %s", confab_connection_get_id (connection)));
+}
+
+static void
+on_destroyed (ConfabSession          *session,
+              ConfabConnection       *connection,
+              ConfabDisconnectReason  reason,
+              TestRecorder           *recorder)
+{
+  record (recorder, g_strdup_printf ("destroyed %s %s", confab_connection_get_id (connection),
+                                     reason_name (reason)));
+}
+
+static void
+on_reconnecting (ConfabSession *session,
+                 TestRecorder  *recorder)
+{
+  record (recorder, g_strdup ("reconnecting"));
+}
+
+static void
+on_reconnected (ConfabSession *session,
+                gboolean       resumed,
+                TestRecorder  *recorder)
+{
+  record (recorder, g_strdup_printf ("reconnected %s", resumed ? "resumed" : "fresh"));
+}
+
+static void
+on_disconnected (ConfabSession          *session,
+                 ConfabDisconnectReason  reason,
+                 TestRecorder           *recorder)
+{
+  record (recorder, g_strdup_printf ("disconnected %s", reason_name (reason)));
+}
+
+TestRecorder *
+test_recorder_new (ConfabSession *session)
+{
+  TestRecorder *recorder = g_new0 (TestRecorder, 1);
+
+  recorder->session = g_object_ref (session);
+  recorder->events = g_ptr_array_new_with_free_func (g_free);
+  g_signal_connect (session, "signal", G_CALLBACK (on_signal), recorder);
+  g_signal_connect (session, "connection-created", G_CALLBACK (on_created), recorder);
+  g_signal_connect (session, "connection-destroyed", G_CALLBACK (on_destroyed), recorder);
+  g_signal_connect (session, "reconnecting", G_CALLBACK (on_reconnecting), recorder);
+  g_signal_connect (session, "reconnected", G_CALLBACK (on_reconnected), recorder);
+  g_signal_connect (session, "disconnected", G_CALLBACK (on_disconnected), recorder);
+  return recorder;
+}
+
+void
+test_recorder_free (TestRecorder *recorder)
+{
+  g_signal_handlers_disconnect_by_data (recorder->session, recorder);
+  g_object_unref (recorder->session);
+  g_ptr_array_unref (recorder->events);
+  g_free (recorder);
+}
+
+GPtrArray *
+test_recorder_get_events (TestRecorder *recorder)
+{
+  return recorder->events;
+}
+
+guint
+test_recorder_count (TestRecorder *recorder,
+                     const char   *prefix)
+{
+  guint count = 0;
+
+  for (guint i = 0; i < recorder->events->len; i++)
+    if (g_str_has_prefix (g_ptr_array_index (recorder->events, i), prefix))
+      count++;
+
+  return count;
+}
+
+typedef struct {
+  TestRecorder *recorder;
+  const char   *prefix;
+  guint         count;
+} CountWait;
+
+static gboolean
+count_reached (gpointer user_data)
+{
+  CountWait *wait = user_data;
+
+  return test_recorder_count (wait->recorder, wait->prefix) >= wait->count;
+}
+
+void
+test_recorder_wait_count (TestRecorder *recorder,
+                          const char   *prefix,
+                          guint         count)
+{
+  CountWait wait = { recorder, prefix, count };
+  g_autofree char *what = g_strdup_printf ("%u events starting “%s”", count, prefix);
+
+  test_wait_until (count_reached, &wait, what);
+}
+
+void
+test_recorder_clear (TestRecorder *recorder)
+{
+  g_ptr_array_set_size (recorder->events, 0);
+}
+
+static void
+on_raw_connected (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  SoupWebsocketConnection **websocket = user_data;
+  g_autoptr(GError) error = NULL;
+
+  *websocket = soup_session_websocket_connect_finish (SOUP_SESSION (source), result, &error);
+  g_assert_no_error (error);
+}
+
+SoupWebsocketConnection *
+test_raw_connect (ConfabServer *server)
+{
+  g_autoptr(SoupSession) soup = soup_session_new ();
+  g_autofree char *base = confab_server_dup_url (server);
+  g_autofree char *url = g_strconcat (base, "/v1/ws", NULL);
+  g_autoptr(SoupMessage) message = soup_message_new ("GET", url);
+  SoupWebsocketConnection *websocket = NULL;
+  char *protocols[] = { (char *) "confab.v1", NULL };
+
+  soup_session_websocket_connect_async (soup, message, NULL, protocols, G_PRIORITY_DEFAULT, NULL,
+                                        on_raw_connected, &websocket);
+  while (websocket == NULL)
+    g_main_context_iteration (NULL, TRUE);
+
+  return websocket;
+}
+
+static void
+on_raw_message (SoupWebsocketConnection *websocket,
+                SoupWebsocketDataType    type,
+                GBytes                  *message,
+                GQueue                  *inbox)
+{
+  gsize length;
+  const char *data = g_bytes_get_data (message, &length);
+
+  g_queue_push_tail (inbox, g_strndup (data, length));
+}
+
+void
+test_raw_track (SoupWebsocketConnection *websocket,
+                GQueue                  *inbox)
+{
+  g_signal_connect (websocket, "message", G_CALLBACK (on_raw_message), inbox);
+}
+
+typedef struct {
+  SoupWebsocketConnection *websocket;
+  GQueue                  *inbox;
+} RawWait;
+
+static gboolean
+raw_has_text_or_closed (gpointer user_data)
+{
+  RawWait *wait = user_data;
+
+  return wait->inbox->length > 0 ||
+         soup_websocket_connection_get_state (wait->websocket) == SOUP_WEBSOCKET_STATE_CLOSED;
+}
+
+/* The next frame the server sent, or NULL once the link is closed and nothing is left. */
+char *
+test_raw_next_text (SoupWebsocketConnection *websocket,
+                    GQueue                  *inbox)
+{
+  RawWait wait = { websocket, inbox };
+
+  test_wait_until (raw_has_text_or_closed, &wait, "a frame from the server");
+  return g_queue_pop_head (inbox);
+}
+
+static gboolean
+raw_is_closed (gpointer user_data)
+{
+  return soup_websocket_connection_get_state (user_data) == SOUP_WEBSOCKET_STATE_CLOSED;
+}
+
+void
+test_raw_wait_closed (SoupWebsocketConnection *websocket)
+{
+  test_wait_until (raw_is_closed, websocket, "the server to close the link");
+}
