@@ -125,7 +125,8 @@ GBytes    *confab_frame_encode_connected (const char           *session_id,
                                           gboolean              resumed,
                                           const char           *resume_key,
                                           guint64               seq,
-                                          guint64               accepted);
+                                          guint64               accepted,
+                                          guint64               previous_accepted);
 GBytes    *confab_frame_encode_signal    (guint64               seq,
                                           const char           *type,
                                           const char           *data,

@@ -435,7 +435,8 @@ confab_frame_encode_connected (const char                 *session_id,
                                gboolean                    resumed,
                                const char                 *resume_key,
                                guint64                     seq,
-                               guint64                     accepted)
+                               guint64                     accepted,
+                               guint64                     previous_accepted)
 {
   GString *out = frame_begin ("connected");
 
@@ -453,6 +454,8 @@ confab_frame_encode_connected (const char                 *session_id,
   append_string_field (out, "resume_key", resume_key);
   append_uint_field (out, "seq", seq);
   append_uint_field (out, "accepted", accepted);
+  if (previous_accepted > 0)
+    append_uint_field (out, "previous_accepted", previous_accepted);
 
   return frame_end (out);
 }

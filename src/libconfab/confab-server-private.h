@@ -33,6 +33,15 @@ typedef enum {
 /* One connection as the server keeps it. Every event sent to it stays in `unacked` until the
  * client acknowledges it, so a resumed link can be replayed and a reader that stopped can be
  * told apart from one that is merely slow. */
+/* A refused signal, remembered so that a resent copy gets the same answer. */
+typedef struct {
+  guint64  id;
+  guint    code;
+  char    *message;
+} ConfabRefusal;
+
+#define CONFAB_REFUSALS_KEPT 32
+
 struct _ConfabServerPeer
 {
   ConfabServer            *server;
@@ -43,6 +52,7 @@ struct _ConfabServerPeer
   ConfabRole               role;
   char                    *resume_key;
   guint64                  accepted;
+  ConfabRefusal            refusals[CONFAB_REFUSALS_KEPT];
   GQueue                   unacked;
   gint64                   last_seen;
   guint                    timeout_id;
@@ -87,7 +97,8 @@ gboolean             confab_server_session_signal  (ConfabServerSession *session
                                                     GError             **error);
 GBytes              *confab_server_session_encode_connected (ConfabServerSession *session,
                                                     ConfabServerPeer    *peer,
-                                                    gboolean             resumed);
+                                                    gboolean             resumed,
+                                                    guint64              previous_accepted);
 
 void                 confab_server_peer_send       (ConfabServerPeer    *peer,
                                                     GBytes              *frame);

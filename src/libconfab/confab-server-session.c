@@ -247,13 +247,15 @@ confab_server_session_signal (ConfabServerSession  *session,
 GBytes *
 confab_server_session_encode_connected (ConfabServerSession *session,
                                         ConfabServerPeer    *peer,
-                                        gboolean             resumed)
+                                        gboolean             resumed,
+                                        guint64              previous_accepted)
 {
   g_autofree ConfabConnectionInfo *infos = g_new (ConfabConnectionInfo, session->peers->len);
 
   for (guint i = 0; i < session->peers->len; i++)
     infos[i] = ((ConfabServerPeer *) g_ptr_array_index (session->peers, i))->info;
 
-  return confab_frame_encode_connected (session->id, &peer->info, infos, session->peers->len, resumed,
-                                        peer->resume_key, session->seq, peer->accepted);
+  return confab_frame_encode_connected (session->id, &peer->info, infos, session->peers->len,
+                                        resumed, peer->resume_key, session->seq, peer->accepted,
+                                        previous_accepted);
 }

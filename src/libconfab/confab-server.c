@@ -36,6 +36,7 @@ struct _ConfabServer
   SoupServer  *soup;
   GHashTable  *peers;    /* owns every ConfabServerPeer */
   GHashTable  *sessions; /* id → ConfabServerSession */
+  GHashTable  *tombstones; /* connection id → Tombstone */
   guint        sweep_id;
 };
 
@@ -62,6 +63,24 @@ static void on_websocket_message (SoupWebsocketConnection *websocket,
 static void on_websocket_closed  (SoupWebsocketConnection *websocket,
                                   ConfabServerPeer        *peer);
 
+/* What is left of a connection that ended while its link was down: enough for its client,
+ * when it comes back, to learn which of its last signals were taken. */
+typedef struct {
+  char    *resume_key;
+  guint64  accepted;
+  gint64   expires;
+} Tombstone;
+
+#define TOMBSTONE_LIFETIME (30 * 60 * G_USEC_PER_SEC)
+#define TOMBSTONES_KEPT 100000
+
+static void
+tombstone_free (Tombstone *tombstone)
+{
+  g_free (tombstone->resume_key);
+  g_free (tombstone);
+}
+
 static void
 peer_free (ConfabServerPeer *peer)
 {
@@ -71,6 +90,8 @@ peer_free (ConfabServerPeer *peer)
   g_clear_object (&peer->websocket);
   confab_server_peer_clear_events (peer);
   confab_connection_info_clear (&peer->info);
+  for (guint i = 0; i < CONFAB_REFUSALS_KEPT; i++)
+    g_free (peer->refusals[i].message);
   g_free (peer->resume_key);
   g_free (peer);
 }
@@ -133,6 +154,17 @@ confab_server_end_peer (ConfabServer           *self,
   peer->state = CONFAB_PEER_ENDED;
   g_clear_handle_id (&peer->timeout_id, g_source_remove);
   peer_detach_websocket (peer, code, message);
+
+  if (reason == CONFAB_DISCONNECT_REASON_NETWORK_DISCONNECTED && peer->resume_key != NULL &&
+      g_hash_table_size (self->tombstones) < TOMBSTONES_KEPT)
+    {
+      Tombstone *tombstone = g_new0 (Tombstone, 1);
+
+      tombstone->resume_key = g_strdup (peer->resume_key);
+      tombstone->accepted = peer->accepted;
+      tombstone->expires = g_get_monotonic_time () + TOMBSTONE_LIFETIME;
+      g_hash_table_insert (self->tombstones, g_strdup (peer->info.id), tombstone);
+    }
 
   if (peer->session != NULL)
     {
@@ -231,22 +263,28 @@ resume_peer (ConfabServerPeer *old,
   old->state = CONFAB_PEER_JOINED;
   peer_attach_websocket (old, websocket);
 
-  connected = confab_server_session_encode_connected (old->session, old, TRUE);
+  connected = confab_server_session_encode_connected (old->session, old, TRUE, 0);
   confab_server_peer_send (old, connected);
   confab_server_peer_replay (old, received);
 }
 
+/* Reads the "resume" member of a connect frame. Returns the suspended (or not yet noticed
+ * as dropped) connection to resume, if the key matches; otherwise, when the connection ended
+ * while its client was away, sets @previous_accepted from what is left of it. */
 static ConfabServerPeer *
-find_resumable (ConfabServerSession *session,
+find_resumable (ConfabServer        *self,
+                ConfabServerSession *session,
                 const ConfabFrame   *frame,
-                guint64             *received)
+                guint64             *received,
+                guint64             *previous_accepted)
 {
   ConfabFrame resume = { CONFAB_OP_UNKNOWN, NULL, NULL };
   ConfabServerPeer *old;
+  Tombstone *tombstone;
   const char *connection_id;
   const char *key;
 
-  if (session == NULL || !confab_frame_has (frame, "resume"))
+  if (!confab_frame_has (frame, "resume"))
     return NULL;
 
   resume.object = confab_frame_get_object (frame, "resume", NULL);
@@ -256,11 +294,18 @@ find_resumable (ConfabServerSession *session,
       !confab_frame_get_uint64 (&resume, "received", TRUE, received, NULL))
     return NULL;
 
-  old = confab_server_session_lookup (session, connection_id);
-  if (old == NULL || g_strcmp0 (old->resume_key, key) != 0 || *received > session->seq)
-    return NULL;
+  old = session ? confab_server_session_lookup (session, connection_id) : NULL;
+  if (old != NULL && g_strcmp0 (old->resume_key, key) == 0 && *received <= session->seq)
+    return old;
 
-  return old;
+  tombstone = g_hash_table_lookup (self->tombstones, connection_id);
+  if (tombstone != NULL && g_strcmp0 (tombstone->resume_key, key) == 0)
+    {
+      *previous_accepted = tombstone->accepted;
+      g_hash_table_remove (self->tombstones, connection_id);
+    }
+
+  return NULL;
 }
 
 static void
@@ -277,6 +322,7 @@ handle_connect (ConfabServerPeer  *peer,
   const char *token;
   const char *session_id;
   guint64 received = 0;
+  guint64 previous_accepted = 0;
 
   if (!confab_frame_get_string (frame, "token", TRUE, &token, &error) ||
       !confab_frame_get_string (frame, "session_id", FALSE, &session_id, &error))
@@ -307,7 +353,7 @@ handle_connect (ConfabServerPeer  *peer,
     }
 
   session = confab_server_lookup_session (self, claims.session_id);
-  old = find_resumable (session, frame, &received);
+  old = find_resumable (self, session, frame, &received, &previous_accepted);
   if (old != NULL)
     {
       resume_peer (old, peer, received);
@@ -325,7 +371,7 @@ handle_connect (ConfabServerPeer  *peer,
   session = confab_server_ensure_session (self, claims.session_id);
   confab_server_session_add (session, peer);
 
-  connected = confab_server_session_encode_connected (session, peer, FALSE);
+  connected = confab_server_session_encode_connected (session, peer, FALSE, previous_accepted);
   confab_server_peer_send (peer, connected);
 }
 
@@ -353,7 +399,12 @@ handle_signal (ConfabServerPeer  *peer,
    * acknowledged again and not relayed twice. */
   if (id <= peer->accepted)
     {
-      answer = confab_frame_encode_accepted (id);
+      ConfabRefusal *refusal = &peer->refusals[id % CONFAB_REFUSALS_KEPT];
+
+      if (refusal->id == id)
+        answer = confab_frame_encode_error (id, refusal->code, refusal->message);
+      else
+        answer = confab_frame_encode_accepted (id);
       confab_server_peer_send (peer, answer);
       return;
     }
@@ -372,7 +423,15 @@ handle_signal (ConfabServerPeer  *peer,
   peer->accepted = id;
 
   if (error != NULL)
-    send_error (peer, id, error);
+    {
+      ConfabRefusal *refusal = &peer->refusals[id % CONFAB_REFUSALS_KEPT];
+
+      refusal->id = id;
+      refusal->code = confab_error_to_status (error);
+      g_free (refusal->message);
+      refusal->message = g_strdup (error->message);
+      send_error (peer, id, error);
+    }
   else
     {
       answer = confab_frame_encode_accepted (id);
@@ -566,6 +625,14 @@ on_sweep (gpointer user_data)
   GHashTableIter iter;
   ConfabServerPeer *peer;
 
+  Tombstone *tombstone;
+  gint64 now = g_get_monotonic_time ();
+
+  g_hash_table_iter_init (&iter, self->tombstones);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &tombstone))
+    if (tombstone->expires < now)
+      g_hash_table_iter_remove (&iter);
+
   if (self->idle_timeout == 0)
     return G_SOURCE_CONTINUE;
 
@@ -629,6 +696,7 @@ confab_server_finalize (GObject *object)
 
   g_clear_pointer (&self->peers, g_hash_table_unref);
   g_clear_pointer (&self->sessions, g_hash_table_unref);
+  g_clear_pointer (&self->tombstones, g_hash_table_unref);
   g_clear_pointer (&self->api_key, g_free);
   g_clear_pointer (&self->api_secret, g_free);
 
@@ -823,6 +891,8 @@ confab_server_init (ConfabServer *self)
   self->peers = g_hash_table_new_full (NULL, NULL, (GDestroyNotify) peer_free, NULL);
   self->sessions = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
                                           (GDestroyNotify) confab_server_session_free);
+  self->tombstones = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                            (GDestroyNotify) tombstone_free);
 }
 
 /**
@@ -926,6 +996,7 @@ confab_server_stop (ConfabServer *self)
     }
   g_hash_table_remove_all (self->peers);
   g_hash_table_remove_all (self->sessions);
+  g_hash_table_remove_all (self->tombstones);
 }
 
 /**

@@ -33,6 +33,7 @@
 #define ACK_EVERY 64
 #define ACK_DELAY_MS 100
 #define CLIENT_MAX_INCOMING_PAYLOAD (64 * 1024 * 1024)
+#define LINK_OPEN_TIMEOUT_MS 2000
 
 typedef enum {
   REQUEST_SIGNAL,
@@ -410,6 +411,27 @@ parse_connection (JsonObject        *object,
 static void
 start_pinging (ConfabSession *self);
 
+static void
+complete_taken_requests (ConfabSession *self,
+                         guint64        taken)
+{
+  GList *l = self->requests.head;
+
+  while (l != NULL)
+    {
+      GList *next = l->next;
+      Request *request = l->data;
+
+      if (request->kind == REQUEST_SIGNAL && request->id != 0 && request->id <= taken)
+        {
+          g_queue_delete_link (&self->requests, l);
+          g_task_return_boolean (request->task, TRUE);
+          request_free (request);
+        }
+      l = next;
+    }
+}
+
 /* The server's "connected": a first join, a resumed connection, or a new one after the old
  * was lost. In the last case the connections model is brought up to date by differences,
  * so a list view bound to it sees only what changed. */
@@ -470,7 +492,14 @@ handle_connected (ConfabSession     *self,
   if (!resumed || first)
     {
       g_autoptr(GPtrArray) gone = g_ptr_array_new_with_free_func (g_object_unref);
+      g_autoptr(ConfabConnection) old_own = self->connection ? g_object_ref (self->connection) : NULL;
       guint n_items = g_list_model_get_n_items (G_LIST_MODEL (self->connections));
+      guint64 previous_accepted = 0;
+
+      /* The old connection is gone. If the server still knew which of its signals it had
+       * taken, those are done; the rest go out again on the new connection. */
+      confab_frame_get_uint64 (frame, "previous_accepted", FALSE, &previous_accepted, NULL);
+      complete_taken_requests (self, previous_accepted);
 
       self->received = seq;
       self->acked = seq;
@@ -499,7 +528,7 @@ handle_connected (ConfabSession     *self,
         {
           ConfabConnection *connection = g_ptr_array_index (gone, i);
 
-          if (connection != own && !first)
+          if (connection != old_own && !first)
             g_signal_emit (self, signals[CONNECTION_DESTROYED], 0, connection,
                            CONFAB_DISCONNECT_REASON_NETWORK_DISCONNECTED);
         }
@@ -891,7 +920,8 @@ on_ping_deadline (gpointer user_data)
 
   self->deadline_id = 0;
   error = g_error_new (CONFAB_ERROR, CONFAB_ERROR_PROTOCOL,
-                       "The server did not answer for %u ms", self->ping_timeout);
+                       "The server did not answer within %u ms",
+                       MAX (self->ping_timeout, LINK_OPEN_TIMEOUT_MS));
   link_lost (self, error, FALSE);
   return G_SOURCE_REMOVE;
 }
@@ -957,10 +987,6 @@ on_link_opened (GObject      *source,
     frame = confab_frame_encode_connect (self->token, self->session_id, NULL, NULL, 0);
 
   send_frame (self, frame);
-
-  /* A server that accepts the link but never answers must not hang the join. */
-  if (self->ping_timeout > 0)
-    self->deadline_id = g_timeout_add (MAX (self->ping_timeout, 2000), on_ping_deadline, self);
 }
 
 static char *
@@ -1006,6 +1032,11 @@ open_link (ConfabSession *self)
       link_lost (self, error, TRUE);
       return;
     }
+
+  /* A link that hangs while opening (a black hole) or a server that never answers the
+   * connect frame must not hold the session up: the first frame from the server clears it. */
+  self->deadline_id = g_timeout_add (MAX (self->ping_timeout, LINK_OPEN_TIMEOUT_MS),
+                                     on_ping_deadline, self);
 
   self->link_cancellable = g_cancellable_new ();
   soup_session_websocket_connect_async (self->soup, message, NULL, protocols, G_PRIORITY_DEFAULT,
