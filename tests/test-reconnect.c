@@ -484,6 +484,7 @@ typedef struct {
   TestFaultProxy *proxy;
   GRand          *rand;
   gboolean        running;
+  guint           tick_id;
   guint           cut_id;
 } Chaos;
 
@@ -491,9 +492,6 @@ static gboolean
 on_chaos_tick (gpointer user_data)
 {
   Chaos *chaos = user_data;
-
-  if (!chaos->running)
-    return G_SOURCE_REMOVE;
 
   for (guint i = 0; i < chaos->clients->len; i++)
     {
@@ -566,7 +564,7 @@ test_chaos (Fixture       *fixture,
     }
 
   /* Each client broadcasts every 50 ms; a random link is cut every 50–300 ms. */
-  g_timeout_add (50, on_chaos_tick, &chaos);
+  chaos.tick_id = g_timeout_add (50, on_chaos_tick, &chaos);
   chaos.cut_id = g_timeout_add (50, on_chaos_cut, &chaos);
   g_timeout_add_seconds (seconds, on_chaos_over, &chaos);
   {
@@ -574,6 +572,7 @@ test_chaos (Fixture       *fixture,
     while (!chaos_is_over (&chaos))
       g_main_context_iteration (NULL, TRUE);
   }
+  g_clear_handle_id (&chaos.tick_id, g_source_remove);
   g_clear_handle_id (&chaos.cut_id, g_source_remove);
 
   for (guint i = 0; i < n_clients; i++)
