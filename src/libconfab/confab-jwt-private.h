@@ -19,5 +19,14 @@ JsonObject *confab_jwt_decode       (const char   *jwt,
 gboolean    confab_jwt_check_time   (JsonObject   *claims,
                                      gint64        now,
                                      GError      **error);
+gboolean    confab_jwt_get_time_claim (JsonObject *claims,
+                                     const char   *name,
+                                     gint64       *value);
+JsonObject *confab_jwt_decode_for_project (const char *jwt,
+                                     const char   *api_key,
+                                     const char   *api_secret,
+                                     gint64        now,
+                                     const char   *what,
+                                     GError      **error);
 
 G_END_DECLS

@@ -7,6 +7,7 @@
 
 #include "confab-error.h"
 #include "confab-jwt-private.h"
+#include "confab-protocol-private.h"
 
 /* JSON Web Tokens, HS256 only: that is all OpenTok uses, and refusing every other algorithm
  * (above all "none") is what keeps a forged token out. */
@@ -202,10 +203,10 @@ confab_jwt_decode (const char  *jwt,
   return g_steal_pointer (&claims);
 }
 
-static gboolean
-get_time_claim (JsonObject  *claims,
-                const char  *name,
-                gint64      *value)
+gboolean
+confab_jwt_get_time_claim (JsonObject  *claims,
+                           const char  *name,
+                           gint64      *value)
 {
   JsonNode *node = json_object_get_member (claims, name);
 
@@ -240,7 +241,7 @@ confab_jwt_check_time (JsonObject  *claims,
   gint64 exp;
   gint64 iat;
 
-  if (!get_time_claim (claims, "exp", &exp))
+  if (!confab_jwt_get_time_claim (claims, "exp", &exp))
     {
       g_set_error_literal (error, CONFAB_ERROR, CONFAB_ERROR_UNAUTHORIZED,
                            "The token has no expiry time (“exp”)");
@@ -254,7 +255,7 @@ confab_jwt_check_time (JsonObject  *claims,
       return FALSE;
     }
 
-  if (get_time_claim (claims, "iat", &iat) && iat > now + skew)
+  if (confab_jwt_get_time_claim (claims, "iat", &iat) && iat > now + skew)
     {
       g_set_error_literal (error, CONFAB_ERROR, CONFAB_ERROR_UNAUTHORIZED,
                            "The token was issued in the future; check the clocks");
@@ -262,4 +263,50 @@ confab_jwt_check_time (JsonObject  *claims,
     }
 
   return TRUE;
+}
+
+/*
+ * confab_jwt_decode_for_project:
+ * @what: what the JWT is, for the error sentences: "token", "invite"…
+ *
+ * Decodes a JWT that one of the project's own parties must have issued: of a sane length,
+ * HS256 with the API secret, not expired, and with the API key as issuer. Everything else
+ * about it is the caller's to check. Fails with CONFAB_ERROR_UNAUTHORIZED.
+ */
+JsonObject *
+confab_jwt_decode_for_project (const char  *jwt,
+                               const char  *api_key,
+                               const char  *api_secret,
+                               gint64       now,
+                               const char  *what,
+                               GError     **error)
+{
+  g_autoptr(JsonObject) claims = NULL;
+  const char *issuer;
+
+  if (jwt == NULL || *jwt == '\0')
+    {
+      g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_UNAUTHORIZED, "No %s was given", what);
+      return NULL;
+    }
+
+  if (strlen (jwt) > CONFAB_TOKEN_MAX_LENGTH)
+    {
+      g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_UNAUTHORIZED, "The %s is too long", what);
+      return NULL;
+    }
+
+  claims = confab_jwt_decode (jwt, api_secret, error);
+  if (claims == NULL || !confab_jwt_check_time (claims, now, error))
+    return NULL;
+
+  issuer = json_object_get_string_member_with_default (claims, "iss", NULL);
+  if (issuer == NULL || strcmp (issuer, api_key) != 0)
+    {
+      g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_UNAUTHORIZED,
+                   "The %s was issued for another API key", what);
+      return NULL;
+    }
+
+  return g_steal_pointer (&claims);
 }

@@ -8,6 +8,7 @@
 #include "confab-connection-private.h"
 #include "confab-error.h"
 #include "confab-server-private.h"
+#include "confab-server-rest-private.h"
 #include "confab-token-private.h"
 
 /**
@@ -954,6 +955,7 @@ confab_server_listen (ConfabServer  *self,
       soup_server_add_websocket_handler (self->soup, CONFAB_PROTOCOL_PATH, NULL,
                                          (char *[]) { (char *) CONFAB_PROTOCOL_NAME, NULL },
                                          on_websocket, self, NULL);
+      confab_server_rest_install (self, self->soup, self->api_key, self->api_secret);
     }
 
   socket_address = g_inet_socket_address_new (inet_address, port);

@@ -11,6 +11,7 @@
 #include "confab-jwt-private.h"
 #include "confab-protocol-private.h"
 #include "confab-signal.h"
+#include "confab-token-legacy-private.h"
 #include "confab-token-private.h"
 
 static char *
@@ -191,35 +192,18 @@ confab_token_verify (const char         *token,
 {
   g_autoptr(JsonObject) object = NULL;
   g_autoptr(GError) data_error = NULL;
-  const char *issuer;
   const char *scope;
   const char *session_id;
   const char *role;
   const char *connection_data;
 
-  if (token == NULL || *token == '\0')
-    {
-      g_set_error_literal (error, CONFAB_ERROR, CONFAB_ERROR_UNAUTHORIZED, "No token was given");
-      return FALSE;
-    }
+  if (token != NULL && g_str_has_prefix (token, CONFAB_TOKEN_LEGACY_PREFIX) &&
+      strlen (token) <= CONFAB_TOKEN_MAX_LENGTH)
+    return confab_token_legacy_verify (token, api_key, api_secret, now, claims, error);
 
-  if (strlen (token) > CONFAB_TOKEN_MAX_LENGTH)
-    {
-      g_set_error_literal (error, CONFAB_ERROR, CONFAB_ERROR_UNAUTHORIZED, "The token is too long");
-      return FALSE;
-    }
-
-  object = confab_jwt_decode (token, api_secret, error);
-  if (object == NULL || !confab_jwt_check_time (object, now, error))
+  object = confab_jwt_decode_for_project (token, api_key, api_secret, now, "token", error);
+  if (object == NULL)
     return FALSE;
-
-  issuer = json_object_get_string_member_with_default (object, "iss", NULL);
-  if (issuer == NULL || strcmp (issuer, api_key) != 0)
-    {
-      g_set_error_literal (error, CONFAB_ERROR, CONFAB_ERROR_UNAUTHORIZED,
-                           "The token was issued for another API key");
-      return FALSE;
-    }
 
   scope = json_object_get_string_member_with_default (object, "scope", NULL);
   if (scope == NULL || strcmp (scope, "session.connect") != 0)

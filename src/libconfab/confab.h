@@ -6,6 +6,7 @@
 # include "confab-enum-types.h"
 # include "confab-enums.h"
 # include "confab-error.h"
+# include "confab-invite.h"
 # include "confab-server.h"
 # include "confab-session.h"
 # include "confab-signal.h"
