@@ -469,6 +469,32 @@ test_blip_inside_and_past_window (Fixture       *fixture,
   }
 }
 
+static void
+test_server_drops_silent_links (Fixture       *fixture,
+                                gconstpointer  data)
+{
+  g_autoptr(ConfabSession) watcher = join_via_proxy (fixture, "Watcher");
+  g_autoptr(TestRecorder) watcher_events = test_recorder_new (watcher);
+  g_autoptr(ConfabSession) quiet = test_session_new (fixture->server, fixture->session_id);
+  g_autofree char *token = test_token (fixture->session_id, CONFAB_ROLE_PUBLISHER, "Quiet");
+  g_autofree char *gone = NULL;
+  g_autoptr(GError) error = NULL;
+
+  /* A client that never pings, on a link that stays open: only the server's own deadline can
+   * tell it is gone. */
+  g_object_set (fixture->server, "idle-timeout", 1, "resume-window", 1, NULL);
+  g_object_set (quiet, "ping-interval", 0, "reconnect-timeout", 0, NULL);
+  g_assert_true (test_session_connect (quiet, token, &error));
+  g_assert_no_error (error);
+
+  gone = g_strdup_printf ("destroyed %s networkDisconnected", id_of (quiet));
+  test_recorder_wait_count (watcher_events, gone, 1);
+  g_assert_cmpuint (confab_server_get_n_connections (fixture->server), ==, 1);
+
+  /* The watcher, who pings, was never in doubt. */
+  g_assert_cmpuint (test_recorder_count (watcher_events, "reconnecting"), ==, 0);
+}
+
 /* The chaos run: every client sends steadily while the proxy cuts links at random. */
 
 typedef struct {
@@ -643,6 +669,7 @@ main (int   argc,
   ADD ("/reconnect/server-restart", test_server_restart);
   ADD ("/reconnect/timeout", test_reconnect_timeout);
   ADD ("/reconnect/blip-inside-and-past-window", test_blip_inside_and_past_window);
+  ADD ("/reconnect/server-drops-silent-links", test_server_drops_silent_links);
   ADD ("/reconnect/chaos", test_chaos);
 
 #undef ADD
