@@ -11,6 +11,7 @@
 #include "confab-error.h"
 #include "confab-invite-private.h"
 #include "confab-jwt-private.h"
+#include "confab-random-private.h"
 #include "confab-protocol-private.h"
 #include "confab-token.h"
 
@@ -28,17 +29,6 @@
 
 /* How long a redeem may take before the joiner is told the server did not answer. */
 #define REDEEM_TIMEOUT 30
-
-static char *
-random_hex (guint n_bytes)
-{
-  GString *out = g_string_sized_new (n_bytes * 2);
-
-  for (guint i = 0; i < n_bytes; i++)
-    g_string_append_printf (out, "%02x", g_random_int_range (0, 256));
-
-  return g_string_free (out, FALSE);
-}
 
 /**
  * confab_invite_new:
@@ -91,7 +81,7 @@ confab_invite_new (const char  *api_key,
       return NULL;
     }
 
-  nonce = random_hex (16);
+  nonce = confab_random_hex (16);
   claims = json_object_new ();
   json_object_set_string_member (claims, "iss", api_key);
   json_object_set_string_member (claims, "ist", "project");

@@ -7,6 +7,7 @@
 
 #include "confab-connection-private.h"
 #include "confab-error.h"
+#include "confab-random-private.h"
 #include "confab-server-private.h"
 #include "confab-server-rest-private.h"
 #include "confab-token-private.h"
@@ -367,7 +368,7 @@ handle_connect (ConfabServerPeer  *peer,
   peer->info.id = g_uuid_string_random ();
   peer->info.data = g_steal_pointer (&claims.connection_data);
   peer->info.creation_time = g_get_real_time () / 1000;
-  peer->resume_key = g_uuid_string_random ();
+  peer->resume_key = confab_random_hex (16);
 
   session = confab_server_ensure_session (self, claims.session_id);
   confab_server_session_add (session, peer);

@@ -9,21 +9,11 @@
 
 #include "confab-error.h"
 #include "confab-jwt-private.h"
+#include "confab-random-private.h"
 #include "confab-protocol-private.h"
 #include "confab-signal.h"
 #include "confab-token-legacy-private.h"
 #include "confab-token-private.h"
-
-static char *
-random_hex (guint n_bytes)
-{
-  GString *out = g_string_sized_new (n_bytes * 2);
-
-  for (guint i = 0; i < n_bytes; i++)
-    g_string_append_printf (out, "%02x", g_random_int_range (0, 256));
-
-  return g_string_free (out, FALSE);
-}
 
 static gboolean
 check_connection_data (const char  *connection_data,
@@ -90,7 +80,7 @@ confab_token_new (const char  *api_key,
   if (expire_time == 0)
     expire_time = now + CONFAB_TOKEN_DEFAULT_LIFETIME;
 
-  nonce = random_hex (16);
+  nonce = confab_random_hex (16);
   claims = json_object_new ();
   json_object_set_string_member (claims, "iss", api_key);
   json_object_set_string_member (claims, "ist", "project");
@@ -120,7 +110,7 @@ confab_token_new (const char  *api_key,
 char *
 confab_session_id_new (const char *api_key)
 {
-  g_autofree char *random = random_hex (16);
+  g_autofree char *random = confab_random_hex (16);
   g_autofree char *fields = NULL;
   g_autofree char *encoded = NULL;
 
