@@ -73,10 +73,36 @@ drop_debug (const char     *domain,
 }
 
 void
-test_quiet_debug (void)
+test_init (int    *argc,
+           char ***argv)
 {
+  g_test_init (argc, argv, NULL);
+
   if (g_getenv ("CONFAB_TEST_DEBUG") == NULL)
     chained_log_handler = g_log_set_default_handler (drop_debug, NULL);
+}
+
+void
+test_fixture_set_up (TestFixture   *fixture,
+                     gconstpointer  data)
+{
+  fixture->server = test_server_new ();
+  fixture->session_id = confab_session_id_new (TEST_API_KEY);
+}
+
+void
+test_fixture_tear_down (TestFixture   *fixture,
+                        gconstpointer  data)
+{
+  confab_server_stop (fixture->server);
+  g_assert_finalize_object (fixture->server);
+  g_free (fixture->session_id);
+}
+
+const char *
+test_id_of (ConfabSession *session)
+{
+  return confab_connection_get_id (confab_session_get_connection (session));
 }
 
 ConfabServer *

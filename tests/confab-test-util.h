@@ -15,13 +15,30 @@ G_BEGIN_DECLS
 
 typedef gboolean (*TestCondition) (gpointer user_data);
 
+/* The usual fixture: a server on 127.0.0.1 and a fresh session id. */
+typedef struct {
+  ConfabServer *server;
+  char         *session_id;
+} TestFixture;
+
+void           test_init               (int            *argc,
+                                        char         ***argv);
+void           test_fixture_set_up     (TestFixture    *fixture,
+                                        gconstpointer   data);
+void           test_fixture_tear_down  (TestFixture    *fixture,
+                                        gconstpointer   data);
+
+#define TEST_ADD(path, func) \
+  g_test_add (path, TestFixture, NULL, test_fixture_set_up, func, test_fixture_tear_down)
+
+const char    *test_id_of              (ConfabSession  *session);
+
 void           test_wait_until         (TestCondition   condition,
                                         gpointer        user_data,
                                         const char     *what);
 void           test_wait_for_flag      (gboolean       *flag,
                                         const char     *what);
 void           test_spin               (guint           milliseconds);
-void           test_quiet_debug        (void);
 
 ConfabServer  *test_server_new         (void);
 char          *test_token              (const char     *session_id,

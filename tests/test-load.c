@@ -8,33 +8,7 @@
 /* Many clients at once: one order for everyone, fifty in a session, a reader that stops, and
  * the connections model under churn. Counts are bounded so the suite stays quick. */
 
-typedef struct {
-  ConfabServer *server;
-  char         *session_id;
-} Fixture;
-
-static void
-fixture_set_up (Fixture       *fixture,
-                gconstpointer  data)
-{
-  fixture->server = test_server_new ();
-  fixture->session_id = confab_session_id_new (TEST_API_KEY);
-}
-
-static void
-fixture_tear_down (Fixture       *fixture,
-                   gconstpointer  data)
-{
-  confab_server_stop (fixture->server);
-  g_assert_finalize_object (fixture->server);
-  g_free (fixture->session_id);
-}
-
-static const char *
-id_of (ConfabSession *session)
-{
-  return confab_connection_get_id (confab_session_get_connection (session));
-}
+typedef TestFixture Fixture;
 
 static void
 on_fire_and_forget (GObject      *source,
@@ -91,7 +65,7 @@ test_one_order_for_everyone (Fixture       *fixture,
         g_autofree char *payload = g_strdup_printf ("%u", n);
 
         confab_session_send_signal_async (g_ptr_array_index (sessions, s), "seq", payload,
-                                          n % 2 == 0 ? NULL : id_of (g_ptr_array_index (sessions, n_senders)),
+                                          n % 2 == 0 ? NULL : test_id_of (g_ptr_array_index (sessions, n_senders)),
                                           TRUE, NULL, on_fire_and_forget, &answered);
       }
 
@@ -356,7 +330,7 @@ test_model_after_churn (Fixture       *fixture,
     {
       ConfabSession *session = g_ptr_array_index (sessions, i);
 
-      g_assert_true (confab_session_lookup_connection (session, id_of (session)) ==
+      g_assert_true (confab_session_lookup_connection (session, test_id_of (session)) ==
                      confab_session_get_connection (session));
     }
 }
@@ -391,19 +365,13 @@ int
 main (int   argc,
       char *argv[])
 {
-  g_test_init (&argc, &argv, NULL);
-  test_quiet_debug ();
+  test_init (&argc, &argv);
 
-#define ADD(path, func) \
-  g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
-
-  ADD ("/load/one-order-for-everyone", test_one_order_for_everyone);
-  ADD ("/load/fifty-clients", test_fifty_clients);
-  ADD ("/load/slow-consumer-is-cut-off", test_slow_consumer_is_cut_off);
-  ADD ("/load/model-after-churn", test_model_after_churn);
-  ADD ("/load/connection-limit", test_connection_limit);
-
-#undef ADD
+  TEST_ADD ("/load/one-order-for-everyone", test_one_order_for_everyone);
+  TEST_ADD ("/load/fifty-clients", test_fifty_clients);
+  TEST_ADD ("/load/slow-consumer-is-cut-off", test_slow_consumer_is_cut_off);
+  TEST_ADD ("/load/model-after-churn", test_model_after_churn);
+  TEST_ADD ("/load/connection-limit", test_connection_limit);
 
   return g_test_run ();
 }

@@ -57,12 +57,6 @@ join_via_proxy (Fixture    *fixture,
   return g_steal_pointer (&session);
 }
 
-static const char *
-id_of (ConfabSession *session)
-{
-  return confab_connection_get_id (confab_session_get_connection (session));
-}
-
 static gboolean
 is_connected (gpointer user_data)
 {
@@ -157,7 +151,7 @@ test_cut_under_steady_traffic (Fixture       *fixture,
   TestRecorder *recorders[G_N_ELEMENTS (everyone)];
   g_autoptr(GArray) broadcasts = g_array_new (FALSE, FALSE, sizeof (guint));
   g_autoptr(GArray) all = g_array_new (FALSE, FALSE, sizeof (guint));
-  g_autofree char *carol_id = g_strdup (id_of (carol));
+  g_autofree char *carol_id = g_strdup (test_id_of (carol));
   Tally tally = { 0 };
   guint reconnects = 0;
 
@@ -206,7 +200,7 @@ test_cut_under_steady_traffic (Fixture       *fixture,
   for (guint i = 0; i < G_N_ELEMENTS (everyone); i++)
     {
       for (guint s = 0; s < G_N_ELEMENTS (senders); s++)
-        assert_exactly_once_in_order (recorders[i], id_of (senders[s]),
+        assert_exactly_once_in_order (recorders[i], test_id_of (senders[s]),
                                       everyone[i] == carol ? all : broadcasts);
 
       /* Every drop was resumed: nobody saw anyone leave or rejoin. */
@@ -252,7 +246,7 @@ test_black_hole (Fixture       *fixture,
 
   wait_tally (&tally, 1);
   g_assert_cmpuint (tally.failed, ==, 0);
-  hello = g_strdup_printf ("signal chat sent into the dark %s", id_of (alice));
+  hello = g_strdup_printf ("signal chat sent into the dark %s", test_id_of (alice));
   test_recorder_wait_count (bob_events, hello, 1);
   g_assert_cmpuint (test_recorder_count (bob_events, "destroyed"), ==, 0);
   g_assert_cmpuint (confab_session_get_queued_signals (alice), ==, 0);
@@ -317,7 +311,7 @@ test_queued_while_down (Fixture       *fixture,
   test_recorder_wait_count (bob_events, "signal chat", 5);
   for (guint i = 0; i < 5; i++)
     {
-      g_autofree char *line = g_strdup_printf ("signal chat queued %u %s", i, id_of (alice));
+      g_autofree char *line = g_strdup_printf ("signal chat queued %u %s", i, test_id_of (alice));
 
       g_assert_cmpuint (test_recorder_count (bob_events, line), ==, 1);
     }
@@ -345,8 +339,8 @@ test_server_restart (Fixture       *fixture,
   g_autoptr(TestRecorder) bob_events = test_recorder_new (bob);
   g_autoptr(ConfabSession) carol = NULL;
   g_autoptr(TestRecorder) carol_events = NULL;
-  g_autofree char *old_alice = g_strdup (id_of (alice));
-  g_autofree char *old_bob = g_strdup (id_of (bob));
+  g_autofree char *old_alice = g_strdup (test_id_of (alice));
+  g_autofree char *old_bob = g_strdup (test_id_of (bob));
   g_autofree char *gone = g_strdup_printf ("destroyed %s networkDisconnected", old_bob);
   Tally tally = { 0 };
 
@@ -375,7 +369,7 @@ test_server_restart (Fixture       *fixture,
 
   test_recorder_wait_count (alice_events, "reconnected", 1);
   g_assert_cmpuint (test_recorder_count (alice_events, "reconnected fresh"), ==, 1);
-  g_assert_cmpstr (id_of (alice), !=, old_alice);
+  g_assert_cmpstr (test_id_of (alice), !=, old_alice);
 
   /* The queued signals went out once, on the new connection. */
   wait_tally (&tally, 3);
@@ -383,7 +377,7 @@ test_server_restart (Fixture       *fixture,
   test_recorder_wait_count (carol_events, "signal chat", 3);
   for (guint i = 0; i < 3; i++)
     {
-      g_autofree char *line = g_strdup_printf ("signal chat while away %u %s", i, id_of (alice));
+      g_autofree char *line = g_strdup_printf ("signal chat while away %u %s", i, test_id_of (alice));
 
       g_assert_cmpuint (test_recorder_count (carol_events, line), ==, 1);
     }
@@ -391,8 +385,8 @@ test_server_restart (Fixture       *fixture,
   /* Alice's model is the new server's view: Bob's old connection went, his new one came. */
   test_recorder_wait_count (bob_events, "reconnected fresh", 1);
   {
-    g_autofree char *bob_back = g_strdup_printf ("created %s", id_of (bob));
-    g_autofree char *carol_came = g_strdup_printf ("created %s", id_of (carol));
+    g_autofree char *bob_back = g_strdup_printf ("created %s", test_id_of (bob));
+    g_autofree char *carol_came = g_strdup_printf ("created %s", test_id_of (carol));
 
     test_recorder_wait_count (alice_events, bob_back, 1);
     g_assert_cmpuint (test_recorder_count (alice_events, gone), ==, 1);
@@ -401,7 +395,7 @@ test_server_restart (Fixture       *fixture,
   g_assert_null (confab_session_lookup_connection (alice, old_bob));
   g_assert_null (confab_session_lookup_connection (alice, old_alice));
   g_assert_cmpuint (g_list_model_get_n_items (confab_session_get_connections (alice)), ==, 3);
-  g_assert_true (confab_session_lookup_connection (alice, id_of (alice)) ==
+  g_assert_true (confab_session_lookup_connection (alice, test_id_of (alice)) ==
                  confab_session_get_connection (alice));
 }
 
@@ -442,14 +436,14 @@ test_blip_inside_and_past_window (Fixture       *fixture,
     test_join (fixture->server, fixture->session_id, CONFAB_ROLE_PUBLISHER, "Watcher");
   g_autoptr(TestRecorder) alice_events = test_recorder_new (alice);
   g_autoptr(TestRecorder) watcher_events = test_recorder_new (watcher);
-  g_autofree char *first_alice = g_strdup (id_of (alice));
+  g_autofree char *first_alice = g_strdup (test_id_of (alice));
   g_autofree char *gone = g_strdup_printf ("destroyed %s networkDisconnected", first_alice);
 
   /* A blip: back within the window, and the watcher notices nothing. */
   test_fault_proxy_cut_all (fixture->proxy);
   test_recorder_wait_count (alice_events, "reconnected", 1);
   g_assert_cmpuint (test_recorder_count (alice_events, "reconnected resumed"), ==, 1);
-  g_assert_cmpstr (id_of (alice), ==, first_alice);
+  g_assert_cmpstr (test_id_of (alice), ==, first_alice);
 
   /* An outage longer than the window: the watcher sees Alice go, then come back anew. */
   g_object_set (fixture->server, "resume-window", 1, NULL);
@@ -463,7 +457,7 @@ test_blip_inside_and_past_window (Fixture       *fixture,
   test_recorder_wait_count (alice_events, "reconnected", 2);
   g_assert_cmpuint (test_recorder_count (alice_events, "reconnected fresh"), ==, 1);
   {
-    g_autofree char *back = g_strdup_printf ("created %s", id_of (alice));
+    g_autofree char *back = g_strdup_printf ("created %s", test_id_of (alice));
 
     test_recorder_wait_count (watcher_events, back, 1);
   }
@@ -487,7 +481,7 @@ test_server_drops_silent_links (Fixture       *fixture,
   g_assert_true (test_session_connect (quiet, token, &error));
   g_assert_no_error (error);
 
-  gone = g_strdup_printf ("destroyed %s networkDisconnected", id_of (quiet));
+  gone = g_strdup_printf ("destroyed %s networkDisconnected", test_id_of (quiet));
   test_recorder_wait_count (watcher_events, gone, 1);
   g_assert_cmpuint (confab_server_get_n_connections (fixture->server), ==, 1);
 
@@ -585,7 +579,7 @@ test_chaos (Fixture       *fixture,
 
       client->session = join_via_proxy (fixture, name);
       client->recorder = test_recorder_new (client->session);
-      client->id = g_strdup (id_of (client->session));
+      client->id = g_strdup (test_id_of (client->session));
       g_ptr_array_add (chaos.clients, client);
     }
 
@@ -657,8 +651,7 @@ int
 main (int   argc,
       char *argv[])
 {
-  g_test_init (&argc, &argv, NULL);
-  test_quiet_debug ();
+  test_init (&argc, &argv);
 
 #define ADD(path, func) \
   g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)

@@ -10,39 +10,13 @@
  * broadcast afterwards: the server orders a session's events, so once the marker is in,
  * anything sent before it that was going to arrive has arrived. */
 
-typedef struct {
-  ConfabServer *server;
-  char         *session_id;
-} Fixture;
-
-static void
-fixture_set_up (Fixture       *fixture,
-                gconstpointer  data)
-{
-  fixture->server = test_server_new ();
-  fixture->session_id = confab_session_id_new (TEST_API_KEY);
-}
-
-static void
-fixture_tear_down (Fixture       *fixture,
-                   gconstpointer  data)
-{
-  confab_server_stop (fixture->server);
-  g_assert_finalize_object (fixture->server);
-  g_free (fixture->session_id);
-}
+typedef TestFixture Fixture;
 
 static ConfabSession *
 join (Fixture    *fixture,
       const char *name)
 {
   return test_join (fixture->server, fixture->session_id, CONFAB_ROLE_PUBLISHER, name);
-}
-
-static const char *
-id_of (ConfabSession *session)
-{
-  return confab_connection_get_id (confab_session_get_connection (session));
 }
 
 static void
@@ -79,7 +53,7 @@ test_join_and_leave (Fixture       *fixture,
   g_autoptr(ConfabSession) bob = join (fixture, "Bob");
   g_autoptr(TestRecorder) bob_events = test_recorder_new (bob);
   g_autoptr(ConfabSession) carol = NULL;
-  g_autofree char *bob_id = g_strdup (id_of (bob));
+  g_autofree char *bob_id = g_strdup (test_id_of (bob));
   g_autofree char *carol_id = NULL;
   g_autofree char *line = NULL;
   ConfabConnection *seen;
@@ -109,7 +83,7 @@ test_join_and_leave (Fixture       *fixture,
 
   /* A moderator removes Carol: forceDisconnected for everyone, and Carol is told. */
   carol = join (fixture, "Carol");
-  carol_id = g_strdup (id_of (carol));
+  carol_id = g_strdup (test_id_of (carol));
   {
     g_autoptr(TestRecorder) carol_events = test_recorder_new (carol);
     g_autoptr(ConfabSession) moderator =
@@ -170,7 +144,7 @@ test_broadcast_includes_sender (Fixture       *fixture,
   g_autoptr(ConfabSession) bob = join (fixture, "Bob");
   g_autoptr(TestRecorder) alice_events = test_recorder_new (alice);
   g_autoptr(TestRecorder) bob_events = test_recorder_new (bob);
-  g_autofree char *line = g_strdup_printf ("signal chat Hello everyone %s", id_of (alice));
+  g_autofree char *line = g_strdup_printf ("signal chat Hello everyone %s", test_id_of (alice));
 
   send_ok (alice, "chat", "Hello everyone", NULL);
   test_recorder_wait_count (alice_events, "signal", 1);
@@ -216,9 +190,9 @@ test_direct_to_one (Fixture       *fixture,
   g_autoptr(TestRecorder) alice_events = test_recorder_new (alice);
   g_autoptr(TestRecorder) bob_events = test_recorder_new (bob);
   g_autoptr(TestRecorder) carol_events = test_recorder_new (carol);
-  g_autofree char *direct = g_strdup_printf ("signal chat for Bob only %s", id_of (alice));
+  g_autofree char *direct = g_strdup_printf ("signal chat for Bob only %s", test_id_of (alice));
 
-  send_ok (alice, "chat", "for Bob only", id_of (bob));
+  send_ok (alice, "chat", "for Bob only", test_id_of (bob));
   send_ok (alice, "marker", "", NULL);
 
   test_recorder_wait_count (alice_events, "signal marker", 1);
@@ -244,7 +218,7 @@ test_server_signal (Fixture       *fixture,
   g_assert_true (confab_server_send_signal (fixture->server, fixture->session_id, NULL,
                                             "notice", "from the server", &error));
   g_assert_no_error (error);
-  g_assert_true (confab_server_send_signal (fixture->server, fixture->session_id, id_of (bob),
+  g_assert_true (confab_server_send_signal (fixture->server, fixture->session_id, test_id_of (bob),
                                             "notice", "just you", &error));
   g_assert_no_error (error);
 
@@ -333,7 +307,7 @@ test_unknown_connection (Fixture       *fixture,
   g_autoptr(ConfabSession) alice = join (fixture, "Alice");
   g_autoptr(ConfabSession) bob = join (fixture, "Bob");
   g_autoptr(TestRecorder) bob_events = test_recorder_new (bob);
-  g_autofree char *bob_id = g_strdup (id_of (bob));
+  g_autofree char *bob_id = g_strdup (test_id_of (bob));
 
   expect_refused (alice, "chat", "anyone?", "00000000-0000-4000-8000-000000000000",
                   CONFAB_ERROR_CONNECTION_NOT_FOUND);
@@ -360,7 +334,7 @@ test_roles (Fixture       *fixture,
   send_ok (subscriber, "chat", "subscribers may", NULL);
 
   /* Only a moderator may remove others. */
-  g_assert_false (test_force_disconnect (subscriber, id_of (watcher), &error));
+  g_assert_false (test_force_disconnect (subscriber, test_id_of (watcher), &error));
   g_assert_error (error, CONFAB_ERROR, CONFAB_ERROR_FORBIDDEN);
   g_assert_cmpint (confab_session_get_state (watcher), ==, CONFAB_SESSION_STATE_CONNECTED);
 
@@ -520,26 +494,20 @@ int
 main (int   argc,
       char *argv[])
 {
-  g_test_init (&argc, &argv, NULL);
-  test_quiet_debug ();
+  test_init (&argc, &argv);
 
-#define ADD(path, func) \
-  g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
-
-  ADD ("/signaling/join-and-leave", test_join_and_leave);
-  ADD ("/signaling/network-drop", test_network_drop);
-  ADD ("/signaling/broadcast-includes-sender", test_broadcast_includes_sender);
-  ADD ("/signaling/detailed-signal", test_detailed_signal);
-  ADD ("/signaling/direct-to-one", test_direct_to_one);
-  ADD ("/signaling/server-signal", test_server_signal);
-  ADD ("/signaling/limits", test_limits);
-  ADD ("/signaling/unknown-connection", test_unknown_connection);
-  ADD ("/signaling/roles", test_roles);
-  ADD ("/signaling/bad-tokens", test_bad_tokens);
+  TEST_ADD ("/signaling/join-and-leave", test_join_and_leave);
+  TEST_ADD ("/signaling/network-drop", test_network_drop);
+  TEST_ADD ("/signaling/broadcast-includes-sender", test_broadcast_includes_sender);
+  TEST_ADD ("/signaling/detailed-signal", test_detailed_signal);
+  TEST_ADD ("/signaling/direct-to-one", test_direct_to_one);
+  TEST_ADD ("/signaling/server-signal", test_server_signal);
+  TEST_ADD ("/signaling/limits", test_limits);
+  TEST_ADD ("/signaling/unknown-connection", test_unknown_connection);
+  TEST_ADD ("/signaling/roles", test_roles);
+  TEST_ADD ("/signaling/bad-tokens", test_bad_tokens);
   g_test_add_func ("/signaling/unreachable-server", test_unreachable_server);
   g_test_add_func ("/signaling/not-connected", test_not_connected);
-
-#undef ADD
 
   return g_test_run ();
 }
