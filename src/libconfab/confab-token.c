@@ -124,6 +124,20 @@ confab_session_id_new (const char *api_key)
 }
 
 /**
+ * confab_api_secret_new:
+ *
+ * Makes a new API secret, for a server that an application starts for itself: 32 bytes from
+ * the kernel's random source, as hex digits.
+ *
+ * Returns: (transfer full): the secret
+ */
+char *
+confab_api_secret_new (void)
+{
+  return confab_random_hex (32);
+}
+
+/**
  * confab_session_id_get_api_key:
  * @session_id: a session id
  *

@@ -26,6 +26,7 @@ char     *confab_token_new        (const char  *api_key,
                                    gint64       expire_time,
                                    GError     **error);
 char     *confab_session_id_new   (const char  *api_key);
+char     *confab_api_secret_new   (void);
 char     *confab_session_id_get_api_key (const char *session_id);
 
 G_END_DECLS
