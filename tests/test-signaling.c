@@ -342,6 +342,57 @@ test_roles (Fixture       *fixture,
   g_assert_cmpuint (test_recorder_count (subscriber_events, "signal chat may I?"), ==, 0);
 }
 
+static void
+on_counted (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  guint *counts = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (confab_session_send_signal_finish (CONFAB_SESSION (source), result, &error))
+    counts[0]++;
+  else if (g_error_matches (error, CONFAB_ERROR, CONFAB_ERROR_RATE_LIMITED))
+    counts[1]++;
+  else
+    g_assert_no_error (error);
+}
+
+static gboolean
+all_counted (gpointer user_data)
+{
+  guint *counts = user_data;
+
+  return counts[0] + counts[1] == counts[2];
+}
+
+static void
+test_rate_limit (Fixture       *fixture,
+                 gconstpointer  data)
+{
+  g_autoptr(ConfabSession) alice = join (fixture, "Alice");
+  g_autoptr(ConfabSession) bob = join (fixture, "Bob");
+  g_autoptr(TestRecorder) bob_events = test_recorder_new (bob);
+  guint counts[3] = { 0, 0, 40 }; /* accepted, refused, sent */
+
+  /* 5 a second, 10 in a burst: of 40 sent at once, most are refused and none of those is
+   * relayed. */
+  g_object_set (fixture->server, "max-signal-rate", 5, NULL);
+  for (guint i = 0; i < counts[2]; i++)
+    confab_session_send_signal_async (alice, "chat", "flood", NULL, TRUE, NULL, on_counted,
+                                      counts);
+  test_wait_until (all_counted, counts, "every send to be answered");
+
+  g_assert_cmpuint (counts[0], >=, 10);
+  g_assert_cmpuint (counts[1], >, 0);
+  g_assert_cmpuint (counts[0] + counts[1], ==, counts[2]);
+
+  g_object_set (fixture->server, "max-signal-rate", 0, NULL);
+  send_ok (alice, "marker", "", NULL);
+  test_recorder_wait_count (bob_events, "signal marker", 1);
+  g_assert_cmpuint (test_recorder_count (bob_events, "signal chat flood"), ==, counts[0]);
+}
+
 static char *
 sign_jwt (const char *header,
           const char *claims,
@@ -505,6 +556,7 @@ main (int   argc,
   TEST_ADD ("/signaling/limits", test_limits);
   TEST_ADD ("/signaling/unknown-connection", test_unknown_connection);
   TEST_ADD ("/signaling/roles", test_roles);
+  TEST_ADD ("/signaling/rate-limit", test_rate_limit);
   TEST_ADD ("/signaling/bad-tokens", test_bad_tokens);
   g_test_add_func ("/signaling/unreachable-server", test_unreachable_server);
   g_test_add_func ("/signaling/not-connected", test_not_connected);

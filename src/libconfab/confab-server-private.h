@@ -55,6 +55,8 @@ struct _ConfabServerPeer
   ConfabRefusal            refusals[CONFAB_REFUSALS_KEPT];
   GQueue                   unacked;
   gint64                   last_seen;
+  double                   allowance;       /* signals it may still send now */
+  gint64                   allowance_time;
   guint                    timeout_id;
 };
 

@@ -34,6 +34,7 @@ struct _ConfabServer
   guint        resume_window;
   guint        connect_timeout;
   guint        idle_timeout;
+  guint        max_signal_rate;
 
   SoupServer  *soup;
   GHashTable  *peers;    /* owns every ConfabServerPeer */
@@ -53,6 +54,7 @@ enum {
   PROP_RESUME_WINDOW,
   PROP_CONNECT_TIMEOUT,
   PROP_IDLE_TIMEOUT,
+  PROP_MAX_SIGNAL_RATE,
   N_PROPS
 };
 
@@ -377,6 +379,31 @@ handle_connect (ConfabServerPeer  *peer,
   confab_server_peer_send (peer, connected);
 }
 
+/* A token bucket: max-signal-rate tokens a second, up to twice that in store. */
+static gboolean
+take_signal_allowance (ConfabServerPeer *peer)
+{
+  guint rate = peer->server->max_signal_rate;
+  gint64 now;
+
+  if (rate == 0)
+    return TRUE;
+
+  now = g_get_monotonic_time ();
+  if (peer->allowance_time == 0)
+    peer->allowance = 2.0 * rate;
+  else
+    peer->allowance = MIN (2.0 * rate,
+                           peer->allowance + rate * (now - peer->allowance_time) / 1e6);
+  peer->allowance_time = now;
+
+  if (peer->allowance < 1.0)
+    return FALSE;
+
+  peer->allowance -= 1.0;
+  return TRUE;
+}
+
 static void
 handle_signal (ConfabServerPeer  *peer,
                const ConfabFrame *frame)
@@ -411,7 +438,13 @@ handle_signal (ConfabServerPeer  *peer,
       return;
     }
 
-  if (!confab_role_can_signal (peer->role))
+  if (!take_signal_allowance (peer))
+    {
+      g_set_error (&error, CONFAB_ERROR, CONFAB_ERROR_RATE_LIMITED,
+                   "This connection sends more than %u signals a second; slow down",
+                   peer->server->max_signal_rate);
+    }
+  else if (!confab_role_can_signal (peer->role))
     {
       g_set_error (&error, CONFAB_ERROR, CONFAB_ERROR_FORBIDDEN,
                    "A connection with the role “%s” may not send signals",
@@ -739,6 +772,10 @@ confab_server_get_property (GObject    *object,
       g_value_set_uint (value, self->idle_timeout);
       break;
 
+    case PROP_MAX_SIGNAL_RATE:
+      g_value_set_uint (value, self->max_signal_rate);
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -795,6 +832,10 @@ confab_server_set_property (GObject      *object,
 
     case PROP_IDLE_TIMEOUT:
       set_uint (self, &self->idle_timeout, value, prop_id);
+      break;
+
+    case PROP_MAX_SIGNAL_RATE:
+      set_uint (self, &self->max_signal_rate, value, prop_id);
       break;
 
     default:
@@ -877,6 +918,17 @@ confab_server_class_init (ConfabServerClass *klass)
    */
   properties[PROP_IDLE_TIMEOUT] =
     g_param_spec_uint ("idle-timeout", NULL, NULL, 0, 24 * 3600, 45,
+                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * ConfabServer:max-signal-rate:
+   *
+   * How many signals a second one connection may send, on average; twice as many may come in
+   * a burst. Past it, signals are refused with %CONFAB_ERROR_RATE_LIMITED (429) and nothing is
+   * relayed. 0 sets no limit.
+   */
+  properties[PROP_MAX_SIGNAL_RATE] =
+    g_param_spec_uint ("max-signal-rate", NULL, NULL, 0, G_MAXUINT, 0,
                        G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);

@@ -137,6 +137,7 @@ run_server (int    argc,
   int resume_window = 60;
   int max_connections = 20000;
   int idle_timeout = 45;
+  int max_signal_rate = 0;
   guint port;
   const GOptionEntry entries[] = {
     { "listen", 'l', 0, G_OPTION_ARG_STRING, &listen,
@@ -147,6 +148,8 @@ run_server (int    argc,
       "How many connections at most (default 20000)", "N" },
     { "idle-timeout", 0, 0, G_OPTION_ARG_INT, &idle_timeout,
       "How long a silent link lives (default 45; 0: forever)", "SECONDS" },
+    { "max-signal-rate", 0, 0, G_OPTION_ARG_INT, &max_signal_rate,
+      "Signals a second one connection may send (default 0: no limit)", "N" },
     { NULL }
   };
 
@@ -165,8 +168,8 @@ run_server (int    argc,
   if (!parse_listen (listen ? listen : "127.0.0.1:4200", &host, &port))
     return fail ("--listen takes HOST:PORT, such as 127.0.0.1:4200, not “%s”", listen);
 
-  if (resume_window < 0 || max_connections < 1 || idle_timeout < 0)
-    return fail ("--resume-window and --idle-timeout must be 0 or more, "
+  if (resume_window < 0 || max_connections < 1 || idle_timeout < 0 || max_signal_rate < 0)
+    return fail ("--resume-window, --idle-timeout and --max-signal-rate must be 0 or more, "
                  "--max-connections 1 or more");
 
   server = confab_server_new (opt_api_key, opt_api_secret);
@@ -174,6 +177,7 @@ run_server (int    argc,
                 "resume-window", (guint) resume_window,
                 "max-connections", (guint) max_connections,
                 "idle-timeout", (guint) idle_timeout,
+                "max-signal-rate", (guint) max_signal_rate,
                 NULL);
 
   if (!confab_server_listen (server, host, port, &error))
