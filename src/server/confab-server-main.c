@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include <glib-unix.h>
+#include <sys/resource.h>
 
 #include "confab.h"
 
@@ -116,6 +117,21 @@ parse_listen (const char  *text,
   return TRUE;
 }
 
+/* Every connection is a file descriptor, and the usual soft limit of 1024 would cap the
+ * server long before --max-connections does: take what the hard limit allows. */
+static void
+raise_file_limit (void)
+{
+  struct rlimit limit;
+
+  if (getrlimit (RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max)
+    {
+      limit.rlim_cur = limit.rlim_max;
+      if (setrlimit (RLIMIT_NOFILE, &limit) != 0)
+        g_debug ("Could not raise the file descriptor limit");
+    }
+}
+
 static gboolean
 on_quit_signal (gpointer user_data)
 {
@@ -172,6 +188,7 @@ run_server (int    argc,
     return fail ("--resume-window, --idle-timeout and --max-signal-rate must be 0 or more, "
                  "--max-connections 1 or more");
 
+  raise_file_limit ();
   server = confab_server_new (opt_api_key, opt_api_secret);
   g_object_set (server,
                 "resume-window", (guint) resume_window,
