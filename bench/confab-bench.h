@@ -52,11 +52,14 @@ struct _BenchConn
   gboolean                want_out;    /* EPOLLOUT registered: the socket was full */
 
   guint32                 mask_state;
+  gboolean                upgraded;   /* the HTTP upgrade answer was read */
+  char                    accept[32]; /* the Sec-WebSocket-Accept the server must send */
   const char             *token;      /* owned by the scenario */
   char                    id[65];
   char                    resume_key[65];
   gboolean                resume;     /* the next connect resumes id with resume_key */
 
+  gint64                  last_sent;  /* monotonic µs of the last frame queued */
   guint64                 seq;        /* last event seq seen */
   guint64                 acked;      /* last seq acknowledged */
   guint64                 next_signal_id;
@@ -81,6 +84,8 @@ struct _BenchLoop
   guint       n_connecting; /* connections between connect() and "connected" */
   guint       n_failed;
   char       *first_error;  /* the first failure seen, for the report */
+  GPtrArray  *conns;        /* every connection ever opened on this loop, for keepalives */
+  gint64      next_keepalive;
   void      (*tick) (BenchLoop *loop, gpointer user_data);
   gpointer    tick_data;
 };
@@ -105,6 +110,7 @@ void      bench_conn_init        (BenchConn  *conn,
                                   const BenchConnHandler *handler,
                                   gpointer    user_data);
 void      bench_conn_clear       (BenchConn  *conn);
+void      bench_conn_send_ping   (BenchConn  *conn);
 gboolean  bench_conn_open        (BenchConn  *conn);
 /* Closes the socket at once with a reset, as a network that fails does. */
 void      bench_conn_cut         (BenchConn  *conn);
@@ -115,6 +121,10 @@ void      bench_conn_send_signal (BenchConn  *conn,
                                   const char *padding,
                                   gsize       data_length);
 void      bench_conn_send_ack    (BenchConn  *conn);
+void      bench_conn_flush       (BenchConn  *conn);
+void      bench_loop_flush       (BenchLoop  *loop);
+gsize     bench_format_uint      (char       *buffer,
+                                  guint64     value);
 
 /* confab-bench-server.c */
 typedef struct {
