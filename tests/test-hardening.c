@@ -323,6 +323,260 @@ test_wrong_subprotocol (Fixture       *fixture,
   assert_server_serves (fixture);
 }
 
+/* WebSocket framing itself, below the JSON: bytes written straight to a TCP socket. */
+
+typedef struct {
+  GSocketConnection *connection;
+  GSocket           *socket;
+  GByteArray        *input;
+} RawTcp;
+
+static void
+raw_tcp_clear (RawTcp *raw)
+{
+  g_clear_object (&raw->connection);
+  g_clear_pointer (&raw->input, g_byte_array_unref);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (RawTcp, raw_tcp_clear)
+
+/* Reads from the socket while running the main loop, which serves the in-process server,
+ * until @want bytes are buffered or the server hangs up. */
+static gboolean
+raw_tcp_fill (RawTcp *raw,
+              gsize   want)
+{
+  gint64 deadline = g_get_monotonic_time () + TEST_WAIT_SECONDS * G_USEC_PER_SEC;
+
+  while (raw->input->len < want)
+    {
+      g_autoptr(GError) error = NULL;
+      guint8 chunk[4096];
+      gssize n;
+
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, FALSE);
+      if (!(g_socket_condition_check (raw->socket, G_IO_IN | G_IO_HUP) & (G_IO_IN | G_IO_HUP)))
+        {
+          g_usleep (1000);
+          continue;
+        }
+
+      n = g_socket_receive (raw->socket, (char *) chunk, sizeof chunk, NULL, &error);
+      if (n <= 0)
+        return FALSE;
+      g_byte_array_append (raw->input, chunk, n);
+    }
+
+  return TRUE;
+}
+
+static void
+raw_tcp_upgrade (Fixture *fixture,
+                 RawTcp  *raw)
+{
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GError) error = NULL;
+  const char *request =
+    "GET /v1/ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+    "Sec-WebSocket-Protocol: confab.v1\r\n\r\n";
+  const char *end;
+
+  raw->input = g_byte_array_new ();
+  raw->connection = g_socket_client_connect_to_host (client, "127.0.0.1",
+                                                     confab_server_get_port (fixture->server),
+                                                     NULL, &error);
+  g_assert_no_error (error);
+  raw->socket = g_socket_connection_get_socket (raw->connection);
+  g_socket_send (raw->socket, request, strlen (request), NULL, &error);
+  g_assert_no_error (error);
+
+  /* The answer's headers end with an empty line; a frame may follow in the same read. */
+  for (;;)
+    {
+      g_assert_true (raw_tcp_fill (raw, raw->input->len + 1));
+      end = g_strstr_len ((const char *) raw->input->data, raw->input->len, "\r\n\r\n");
+      if (end != NULL)
+        break;
+    }
+
+  g_assert_true (g_str_has_prefix ((const char *) raw->input->data, "HTTP/1.1 101"));
+  g_byte_array_remove_range (raw->input, 0, end + 4 - (const char *) raw->input->data);
+}
+
+static void
+raw_tcp_send (RawTcp       *raw,
+              guint8        first_byte,
+              gboolean      masked,
+              const char   *payload,
+              gsize         length)
+{
+  g_autoptr(GByteArray) frame = g_byte_array_new ();
+  g_autoptr(GError) error = NULL;
+  const guint8 mask[4] = { 0xa1, 0xb2, 0xc3, 0xd4 };
+  guint8 mask_bit = masked ? 0x80 : 0;
+
+  g_byte_array_append (frame, &first_byte, 1);
+  if (length < 126)
+    {
+      guint8 b = mask_bit | length;
+
+      g_byte_array_append (frame, &b, 1);
+    }
+  else
+    {
+      guint8 b[3] = { mask_bit | 126, length >> 8, length & 0xff };
+
+      g_assert_cmpuint (length, <=, G_MAXUINT16);
+      g_byte_array_append (frame, b, 3);
+    }
+  if (masked)
+    g_byte_array_append (frame, mask, 4);
+  for (gsize i = 0; i < length; i++)
+    {
+      guint8 b = payload[i] ^ (masked ? mask[i % 4] : 0);
+
+      g_byte_array_append (frame, &b, 1);
+    }
+
+  g_socket_send (raw->socket, (const char *) frame->data, frame->len, NULL, &error);
+  g_assert_no_error (error);
+}
+
+/* The next frame from the server: its opcode, and its payload as a string. */
+static guint8
+raw_tcp_receive (RawTcp  *raw,
+                 char   **payload)
+{
+  gsize header = 2;
+  gsize length;
+  guint8 opcode;
+
+  if (!raw_tcp_fill (raw, 2))
+    return 0xff;
+
+  opcode = raw->input->data[0] & 0x0f;
+  length = raw->input->data[1] & 0x7f;
+  g_assert_cmpuint (raw->input->data[1] & 0x80, ==, 0);
+  if (length == 126)
+    {
+      g_assert_true (raw_tcp_fill (raw, 4));
+      length = (raw->input->data[2] << 8) | raw->input->data[3];
+      header = 4;
+    }
+  g_assert_cmpuint (length, !=, 127);
+  g_assert_true (raw_tcp_fill (raw, header + length));
+
+  *payload = g_strndup ((const char *) raw->input->data + header, length);
+  g_byte_array_remove_range (raw->input, 0, header + length);
+  return opcode;
+}
+
+static void
+raw_tcp_join (Fixture *fixture,
+              RawTcp  *raw)
+{
+  g_autofree char *token = test_token (fixture->session_id, CONFAB_ROLE_PUBLISHER, "Raw");
+  g_autofree char *connect = g_strdup_printf ("{\"op\":\"connect\",\"token\":\"%s\"}", token);
+  g_autofree char *answer = NULL;
+
+  raw_tcp_upgrade (fixture, raw);
+  raw_tcp_send (raw, 0x81, TRUE, connect, strlen (connect));
+  g_assert_cmpuint (raw_tcp_receive (raw, &answer), ==, 0x1);
+  g_assert_nonnull (strstr (answer, "\"op\":\"connected\""));
+}
+
+/* The server closes the link with a WebSocket close frame carrying @code. */
+static void
+assert_ws_closed (RawTcp *raw,
+                  guint   code)
+{
+  g_autofree char *payload = NULL;
+  guint8 opcode;
+
+  while ((opcode = raw_tcp_receive (raw, &payload)) == 0x1)
+    g_clear_pointer (&payload, g_free);
+
+  g_assert_cmpuint (opcode, ==, 0x8);
+  g_assert_cmpuint (((guint8) payload[0] << 8) | (guint8) payload[1], ==, code);
+}
+
+static void
+test_websocket_framing (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  const char *signal = "{\"op\":\"signal\",\"id\":1,\"type\":\"chat\",\"data\":\"in three parts\"}";
+  gsize third = strlen (signal) / 3;
+
+  /* A message split over a text frame and two continuations, with a ping between them, is
+   * one message; the ping is answered with a pong carrying the same bytes. */
+  {
+    g_auto(RawTcp) raw = { 0 };
+    g_autofree char *pong = NULL;
+    g_autofree char *echo = NULL;
+    g_autofree char *accepted = NULL;
+
+    raw_tcp_join (fixture, &raw);
+    raw_tcp_send (&raw, 0x01, TRUE, signal, third);
+    raw_tcp_send (&raw, 0x89, TRUE, "are you there", 13);
+    raw_tcp_send (&raw, 0x00, TRUE, signal + third, third);
+    raw_tcp_send (&raw, 0x80, TRUE, signal + 2 * third, strlen (signal) - 2 * third);
+
+    g_assert_cmpuint (raw_tcp_receive (&raw, &pong), ==, 0xa);
+    g_assert_cmpstr (pong, ==, "are you there");
+    g_assert_cmpuint (raw_tcp_receive (&raw, &echo), ==, 0x1);
+    g_assert_nonnull (strstr (echo, "in three parts"));
+    g_assert_cmpuint (raw_tcp_receive (&raw, &accepted), ==, 0x1);
+    g_assert_cmpstr (accepted, ==, "{\"op\":\"accepted\",\"id\":1}");
+
+    /* A close from the client is answered with a close. */
+    raw_tcp_send (&raw, 0x88, TRUE, "\x03\xe8", 2);
+    assert_ws_closed (&raw, 1000);
+  }
+
+  /* Frames a client must not send end the link with a protocol error (1002). */
+  {
+    const struct {
+      const char *what;
+      guint8      first_byte;
+      gboolean    masked;
+      const char *payload;
+    } cases[] = {
+      { "unmasked", 0x81, FALSE, "{\"op\":\"ping\"}" },
+      { "reserved bit", 0xc1, TRUE, "{\"op\":\"ping\"}" },
+      { "unknown opcode", 0x83, TRUE, "x" },
+      { "continuation first", 0x80, TRUE, "x" },
+      { "fragmented ping", 0x09, TRUE, "x" },
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+      {
+        g_auto(RawTcp) raw = { 0 };
+
+        g_test_message ("Frame: %s", cases[i].what);
+        raw_tcp_join (fixture, &raw);
+        raw_tcp_send (&raw, cases[i].first_byte, cases[i].masked, cases[i].payload,
+                      strlen (cases[i].payload));
+        assert_ws_closed (&raw, 1002);
+      }
+  }
+
+  /* A length over the limit is refused from the header alone (1009). */
+  {
+    g_auto(RawTcp) raw = { 0 };
+    g_autoptr(GError) error = NULL;
+    const guint8 header[] = { 0x81, 0xff, 0, 0, 0, 0, 0x7f, 0xff, 0xff, 0xff, 1, 2, 3, 4 };
+
+    raw_tcp_join (fixture, &raw);
+    g_socket_send (raw.socket, (const char *) header, sizeof header, NULL, &error);
+    g_assert_no_error (error);
+    assert_ws_closed (&raw, 1009);
+  }
+
+  assert_server_serves (fixture);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -340,6 +594,7 @@ main (int   argc,
   ADD ("/hardening/malformed-after-connect", test_malformed_after_connect);
   ADD ("/hardening/server-side-limits", test_server_side_limits);
   ADD ("/hardening/plain-http", test_wrong_subprotocol);
+  ADD ("/hardening/websocket-framing", test_websocket_framing);
 
 #undef ADD
 

@@ -6,6 +6,7 @@
 #include "confab-enums.h"
 #include "confab-protocol-private.h"
 #include "confab-server.h"
+#include "confab-websocket-private.h"
 
 G_BEGIN_DECLS
 
@@ -46,7 +47,7 @@ struct _ConfabServerPeer
 {
   ConfabServer            *server;
   ConfabServerSession     *session;
-  SoupWebsocketConnection *websocket;
+  ConfabWebsocket         *websocket;
   ConfabPeerState          state;
   ConfabConnectionInfo     info;
   ConfabRole               role;

@@ -59,17 +59,19 @@ confab_server_session_lookup (ConfabServerSession *session,
   return NULL;
 }
 
+/* Sends one frame meant for this peer alone. */
 void
 confab_server_peer_send (ConfabServerPeer *peer,
                          GBytes           *frame)
 {
-  if (peer->websocket != NULL &&
-      soup_websocket_connection_get_state (peer->websocket) == SOUP_WEBSOCKET_STATE_OPEN)
-    soup_websocket_connection_send_message (peer->websocket, SOUP_WEBSOCKET_DATA_TEXT, frame);
+  if (peer->websocket != NULL)
+    confab_websocket_send_text (peer->websocket, frame);
 }
 
-/* Queues one event for @peer and sends it if its link is up. Returns FALSE, sending nothing,
- * when the peer already has as many unacknowledged events as the server allows. */
+/* Queues one event for @peer and sends it if its link is up. @frame is the event as it goes
+ * on the wire, WebSocket framing included: the same bytes for every recipient. Returns FALSE,
+ * sending nothing, when the peer already has as many unacknowledged events as the server
+ * allows. */
 static gboolean
 peer_deliver (ConfabServerPeer *peer,
               guint64           seq,
@@ -86,8 +88,8 @@ peer_deliver (ConfabServerPeer *peer,
   event->frame = g_bytes_ref (frame);
   g_queue_push_tail (&peer->unacked, event);
 
-  if (peer->state == CONFAB_PEER_JOINED)
-    confab_server_peer_send (peer, frame);
+  if (peer->state == CONFAB_PEER_JOINED && peer->websocket != NULL)
+    confab_websocket_send (peer->websocket, frame);
 
   return TRUE;
 }
@@ -112,7 +114,7 @@ confab_server_peer_replay (ConfabServerPeer *peer,
     {
       QueuedEvent *event = l->data;
 
-      confab_server_peer_send (peer, event->frame);
+      confab_websocket_send (peer->websocket, event->frame);
     }
 }
 
@@ -143,11 +145,12 @@ end_peers_behind (ConfabServerSession *session,
  * far behind are ended once the fan-out is done, so the loop never sees the list change. */
 static void
 session_emit (ConfabServerSession *session,
-              GBytes              *frame,
+              GBytes              *event,
               ConfabServerPeer    *to,
               ConfabServerPeer    *except)
 {
   guint max_unacked = confab_server_get_max_unacked (session->server);
+  g_autoptr(GBytes) frame = confab_websocket_encode_text (event);
   g_autoptr(GPtrArray) behind = NULL;
 
   if (to != NULL)

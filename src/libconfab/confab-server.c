@@ -40,6 +40,7 @@ struct _ConfabServer
   GHashTable  *peers;    /* owns every ConfabServerPeer */
   GHashTable  *sessions; /* id → ConfabServerSession */
   GHashTable  *tombstones; /* connection id → Tombstone */
+  ConfabWriteScheduler *write_scheduler;
   guint        sweep_id;
 };
 
@@ -60,12 +61,12 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
-static void on_websocket_message (SoupWebsocketConnection *websocket,
-                                  SoupWebsocketDataType    type,
-                                  GBytes                  *message,
-                                  ConfabServerPeer        *peer);
-static void on_websocket_closed  (SoupWebsocketConnection *websocket,
-                                  ConfabServerPeer        *peer);
+static void on_websocket_message (ConfabWebsocket  *websocket,
+                                  GBytes           *message,
+                                  gboolean          binary,
+                                  ConfabServerPeer *peer);
+static void on_websocket_closed  (ConfabWebsocket  *websocket,
+                                  ConfabServerPeer *peer);
 
 /* What is left of a connection that ended while its link was down: enough for its client,
  * when it comes back, to learn which of its last signals were taken. */
@@ -101,8 +102,8 @@ peer_free (ConfabServerPeer *peer)
 }
 
 static void
-peer_attach_websocket (ConfabServerPeer        *peer,
-                       SoupWebsocketConnection *websocket)
+peer_attach_websocket (ConfabServerPeer *peer,
+                       ConfabWebsocket  *websocket)
 {
   peer->websocket = g_object_ref (websocket);
   peer->last_seen = g_get_monotonic_time ();
@@ -110,37 +111,27 @@ peer_attach_websocket (ConfabServerPeer        *peer,
   g_signal_connect (websocket, "closed", G_CALLBACK (on_websocket_closed), peer);
 }
 
-/* Lets go of the peer's link, telling the client why first when @code is not 0. The
- * WebSocket object lives on until libsoup has finished closing it. */
+/* Lets go of the peer's link, telling the client why first when @code is not 0. The link
+ * finishes its close handshake on its own. */
 static void
 peer_detach_websocket (ConfabServerPeer  *peer,
                        ConfabClosingCode  code,
                        const char        *message)
 {
-  SoupWebsocketConnection *websocket = g_steal_pointer (&peer->websocket);
+  g_autoptr(ConfabWebsocket) websocket = g_steal_pointer (&peer->websocket);
 
   if (websocket == NULL)
     return;
 
   g_signal_handlers_disconnect_by_data (websocket, peer);
 
-  if (soup_websocket_connection_get_state (websocket) == SOUP_WEBSOCKET_STATE_OPEN)
+  if (code != 0)
     {
-      if (code != 0)
-        {
-          g_autoptr(GBytes) frame = confab_frame_encode_closing (message, code);
+      g_autoptr(GBytes) frame = confab_frame_encode_closing (message, code);
 
-          soup_websocket_connection_send_message (websocket, SOUP_WEBSOCKET_DATA_TEXT, frame);
-        }
-      g_signal_connect (websocket, "closed", G_CALLBACK (g_object_unref), NULL);
-      soup_websocket_connection_close (websocket,
-                                       code != 0 ? 4000 + code : SOUP_WEBSOCKET_CLOSE_NORMAL,
-                                       message);
+      confab_websocket_send_text (websocket, frame);
     }
-  else
-    {
-      g_object_unref (websocket);
-    }
+  confab_websocket_close (websocket, code != 0 ? 4000 + code : 1000, message);
 }
 
 void
@@ -255,7 +246,7 @@ resume_peer (ConfabServerPeer *old,
              guint64           received)
 {
   ConfabServer *self = old->server;
-  g_autoptr(SoupWebsocketConnection) websocket = g_object_ref (fresh->websocket);
+  g_autoptr(ConfabWebsocket) websocket = g_object_ref (fresh->websocket);
   g_autoptr(GBytes) connected = NULL;
 
   peer_detach_websocket (old, CONFAB_CLOSING_REPLACED, "The connection was resumed elsewhere");
@@ -513,10 +504,10 @@ handle_force_disconnect (ConfabServerPeer  *peer,
 }
 
 static void
-on_websocket_message (SoupWebsocketConnection *websocket,
-                      SoupWebsocketDataType    type,
-                      GBytes                  *message,
-                      ConfabServerPeer        *peer)
+on_websocket_message (ConfabWebsocket  *websocket,
+                      GBytes           *message,
+                      gboolean          binary,
+                      ConfabServerPeer *peer)
 {
   g_auto(ConfabFrame) frame = { 0 };
   g_autoptr(GError) error = NULL;
@@ -525,7 +516,7 @@ on_websocket_message (SoupWebsocketConnection *websocket,
 
   peer->last_seen = g_get_monotonic_time ();
 
-  if (type != SOUP_WEBSOCKET_DATA_TEXT)
+  if (binary)
     {
       g_set_error_literal (&error, CONFAB_ERROR, CONFAB_ERROR_PROTOCOL,
                            "Frames must be text, not binary");
@@ -609,8 +600,8 @@ on_websocket_message (SoupWebsocketConnection *websocket,
 }
 
 static void
-on_websocket_closed (SoupWebsocketConnection *websocket,
-                     ConfabServerPeer        *peer)
+on_websocket_closed (ConfabWebsocket  *websocket,
+                     ConfabServerPeer *peer)
 {
   if (peer->state == CONFAB_PEER_JOINED)
     peer_suspend (peer, 0, NULL);
@@ -620,17 +611,14 @@ on_websocket_closed (SoupWebsocketConnection *websocket,
 }
 
 static void
-on_websocket (SoupServer              *soup,
-              SoupServerMessage       *message,
-              const char              *path,
-              SoupWebsocketConnection *websocket,
-              gpointer                 user_data)
+accept_link (ConfabServer *self,
+             GIOStream    *stream)
 {
-  ConfabServer *self = user_data;
+  g_autoptr(ConfabWebsocket) websocket = NULL;
   ConfabServerPeer *peer;
 
-  g_object_set (websocket, "max-incoming-payload-size",
-                (guint64) CONFAB_PROTOCOL_MAX_FRAME_SIZE, NULL);
+  websocket = confab_websocket_new (stream, self->write_scheduler,
+                                    CONFAB_PROTOCOL_MAX_FRAME_SIZE);
 
   peer = g_new0 (ConfabServerPeer, 1);
   peer->server = self;
@@ -647,6 +635,34 @@ on_websocket (SoupServer              *soup,
     }
 
   peer->timeout_id = g_timeout_add_seconds (self->connect_timeout, on_connect_timeout, peer);
+}
+
+/* libsoup has written the 101 answer: from here on the connection is ours to frame. */
+static void
+on_upgraded (SoupServerMessage *message,
+             ConfabServer      *self)
+{
+  g_autoptr(GIOStream) stream = soup_server_message_steal_connection (message);
+
+  if (stream != NULL)
+    accept_link (self, stream);
+}
+
+static void
+on_upgrade_request (SoupServer        *soup,
+                    SoupServerMessage *message,
+                    const char        *path,
+                    GHashTable        *query,
+                    gpointer           user_data)
+{
+  ConfabServer *self = user_data;
+  char *protocols[] = { (char *) CONFAB_PROTOCOL_NAME, NULL };
+
+  /* On failure libsoup has set the refusal (400) on the message. */
+  if (!soup_websocket_server_process_handshake (message, NULL, protocols, NULL, NULL))
+    return;
+
+  g_signal_connect_object (message, "wrote-informational", G_CALLBACK (on_upgraded), self, 0);
 }
 
 /* Links that said nothing for the idle timeout are taken for dead: the client pings far more
@@ -732,6 +748,7 @@ confab_server_finalize (GObject *object)
   g_clear_pointer (&self->peers, g_hash_table_unref);
   g_clear_pointer (&self->sessions, g_hash_table_unref);
   g_clear_pointer (&self->tombstones, g_hash_table_unref);
+  g_clear_pointer (&self->write_scheduler, confab_write_scheduler_free);
   g_clear_pointer (&self->api_key, g_free);
   g_clear_pointer (&self->api_secret, g_free);
 
@@ -945,6 +962,7 @@ confab_server_init (ConfabServer *self)
   self->peers = g_hash_table_new_full (NULL, NULL, (GDestroyNotify) peer_free, NULL);
   self->sessions = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
                                           (GDestroyNotify) confab_server_session_free);
+  self->write_scheduler = confab_write_scheduler_new ();
   self->tombstones = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                             (GDestroyNotify) tombstone_free);
 }
@@ -1005,9 +1023,7 @@ confab_server_listen (ConfabServer  *self,
   if (self->soup == NULL)
     {
       self->soup = soup_server_new ("server-header", "confab-server ", NULL);
-      soup_server_add_websocket_handler (self->soup, CONFAB_PROTOCOL_PATH, NULL,
-                                         (char *[]) { (char *) CONFAB_PROTOCOL_NAME, NULL },
-                                         on_websocket, self, NULL);
+      soup_server_add_handler (self->soup, CONFAB_PROTOCOL_PATH, on_upgrade_request, self, NULL);
       confab_server_rest_install (self, self->soup, self->api_key, self->api_secret);
     }
 

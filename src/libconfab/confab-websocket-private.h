@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+/* The server's side of one WebSocket, framed by Confab itself once libsoup has done the HTTP
+ * handshake. What it adds over SoupWebsocketConnection is the send path: a frame is encoded
+ * once (server frames are not masked, so every recipient gets the very same bytes), queued by
+ * reference, and each connection's queue is written with one writev() per main-loop turn. */
+
+#define CONFAB_TYPE_WEBSOCKET (confab_websocket_get_type ())
+
+G_DECLARE_FINAL_TYPE (ConfabWebsocket, confab_websocket, CONFAB, WEBSOCKET, GObject)
+
+typedef struct _ConfabWriteScheduler ConfabWriteScheduler;
+
+ConfabWriteScheduler *confab_write_scheduler_new   (void);
+void                  confab_write_scheduler_free  (ConfabWriteScheduler *scheduler);
+
+ConfabWebsocket *confab_websocket_new            (GIOStream            *stream,
+                                                  ConfabWriteScheduler *scheduler,
+                                                  gsize                 max_payload);
+GBytes          *confab_websocket_encode_text    (GBytes               *payload);
+void             confab_websocket_send           (ConfabWebsocket      *self,
+                                                  GBytes               *frame);
+void             confab_websocket_send_text      (ConfabWebsocket      *self,
+                                                  GBytes               *payload);
+void             confab_websocket_close          (ConfabWebsocket      *self,
+                                                  gushort               code,
+                                                  const char           *reason);
+gboolean         confab_websocket_is_open        (ConfabWebsocket      *self);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ConfabWriteScheduler, confab_write_scheduler_free)
+
+G_END_DECLS
