@@ -53,7 +53,7 @@ struct _ConfabServerPeer
   ConfabRole               role;
   char                    *resume_key;
   guint64                  accepted;
-  ConfabRefusal            refusals[CONFAB_REFUSALS_KEPT];
+  ConfabRefusal           *refusals; /* CONFAB_REFUSALS_KEPT of them, from the first refusal */
   GQueue                   unacked;
   gint64                   last_seen;
   double                   allowance;       /* signals it may still send now */

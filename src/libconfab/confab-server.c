@@ -95,8 +95,9 @@ peer_free (ConfabServerPeer *peer)
   g_clear_object (&peer->websocket);
   confab_server_peer_clear_events (peer);
   confab_connection_info_clear (&peer->info);
-  for (guint i = 0; i < CONFAB_REFUSALS_KEPT; i++)
+  for (guint i = 0; peer->refusals != NULL && i < CONFAB_REFUSALS_KEPT; i++)
     g_free (peer->refusals[i].message);
+  g_free (peer->refusals);
   g_free (peer->resume_key);
   g_free (peer);
 }
@@ -419,9 +420,9 @@ handle_signal (ConfabServerPeer  *peer,
    * acknowledged again and not relayed twice. */
   if (id <= peer->accepted)
     {
-      ConfabRefusal *refusal = &peer->refusals[id % CONFAB_REFUSALS_KEPT];
+      ConfabRefusal *refusal = peer->refusals ? &peer->refusals[id % CONFAB_REFUSALS_KEPT] : NULL;
 
-      if (refusal->id == id)
+      if (refusal != NULL && refusal->id == id)
         answer = confab_frame_encode_error (id, refusal->code, refusal->message);
       else
         answer = confab_frame_encode_accepted (id);
@@ -450,8 +451,11 @@ handle_signal (ConfabServerPeer  *peer,
 
   if (error != NULL)
     {
-      ConfabRefusal *refusal = &peer->refusals[id % CONFAB_REFUSALS_KEPT];
+      ConfabRefusal *refusal;
 
+      if (peer->refusals == NULL)
+        peer->refusals = g_new0 (ConfabRefusal, CONFAB_REFUSALS_KEPT);
+      refusal = &peer->refusals[id % CONFAB_REFUSALS_KEPT];
       refusal->id = id;
       refusal->code = confab_error_to_status (error);
       g_free (refusal->message);

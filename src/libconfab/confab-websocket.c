@@ -478,6 +478,7 @@ handle_data (ConfabWebsocket *self,
              gsize            length)
 {
   g_autoptr(GBytes) message = NULL;
+  gsize buffered;
 
   if (opcode == OPCODE_CONTINUATION)
     {
@@ -495,24 +496,26 @@ handle_data (ConfabWebsocket *self,
   else
     {
       self->fragments_opcode = opcode;
-      g_byte_array_set_size (self->fragments, 0);
     }
 
-  if (self->fragments->len + length > self->max_payload)
+  buffered = self->fragments ? self->fragments->len : 0;
+  if (buffered + length > self->max_payload)
     {
       fail (self, CLOSE_TOO_BIG, "The message is larger than the server accepts");
       return;
     }
 
-  if (fin && self->fragments->len == 0)
+  if (fin && buffered == 0)
     message = g_bytes_new (payload, length);
   else
     {
+      if (self->fragments == NULL)
+        self->fragments = g_byte_array_new ();
       g_byte_array_append (self->fragments, payload, length);
       if (!fin)
         return;
       message = g_bytes_new (self->fragments->data, self->fragments->len);
-      g_byte_array_set_size (self->fragments, 0);
+      g_clear_pointer (&self->fragments, g_byte_array_unref);
     }
 
   opcode = self->fragments_opcode;
@@ -527,7 +530,7 @@ handle_data (ConfabWebsocket *self,
 static void
 parse_frames (ConfabWebsocket *self)
 {
-  while (self->state != STATE_CLOSED)
+  while (self->state != STATE_CLOSED && self->inbuf != NULL)
     {
       guint8 *data = self->inbuf->data + self->inbuf_offset;
       gsize available = self->inbuf->len - self->inbuf_offset;
@@ -608,7 +611,7 @@ parse_frames (ConfabWebsocket *self)
     }
 
   /* Keep only what is not parsed yet. */
-  if (self->state != STATE_CLOSED && self->inbuf_offset > 0)
+  if (self->state != STATE_CLOSED && self->inbuf != NULL && self->inbuf_offset > 0)
     {
       g_byte_array_remove_range (self->inbuf, 0, self->inbuf_offset);
       self->inbuf_offset = 0;
@@ -625,13 +628,11 @@ on_readable (GObject *stream,
   while (budget > 0 && self->state != STATE_CLOSED)
     {
       g_autoptr(GError) error = NULL;
-      guint old_length = self->inbuf->len;
+      guint8 chunk[READ_CHUNK];
       gssize n;
 
-      g_byte_array_set_size (self->inbuf, old_length + READ_CHUNK);
-      n = g_pollable_input_stream_read_nonblocking (self->input, self->inbuf->data + old_length,
-                                                    READ_CHUNK, NULL, &error);
-      g_byte_array_set_size (self->inbuf, old_length + MAX (n, 0));
+      n = g_pollable_input_stream_read_nonblocking (self->input, chunk, sizeof chunk, NULL,
+                                                    &error);
 
       if (n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
         break;
@@ -643,9 +644,16 @@ on_readable (GObject *stream,
           break;
         }
 
+      if (self->inbuf == NULL)
+        self->inbuf = g_byte_array_sized_new (n);
+      g_byte_array_append (self->inbuf, chunk, n);
       budget -= MIN ((gsize) n, budget);
       parse_frames (self);
     }
+
+  /* An idle link keeps no buffer: thousands of them wait at once. */
+  if (self->inbuf != NULL && self->inbuf->len == 0)
+    g_clear_pointer (&self->inbuf, g_byte_array_unref);
 
   return self->state == STATE_CLOSED ? G_SOURCE_REMOVE : G_SOURCE_CONTINUE;
 }
@@ -693,8 +701,6 @@ confab_websocket_class_init (ConfabWebsocketClass *klass)
 static void
 confab_websocket_init (ConfabWebsocket *self)
 {
-  self->inbuf = g_byte_array_new ();
-  self->fragments = g_byte_array_new ();
   g_queue_init (&self->outq);
 }
 
