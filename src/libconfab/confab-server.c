@@ -76,6 +76,7 @@ typedef struct {
   gint64   expires;
 } Tombstone;
 
+#define LISTEN_BACKLOG 4096
 #define TOMBSTONE_LIFETIME (30 * 60 * G_USEC_PER_SEC)
 #define TOMBSTONES_KEPT 100000
 
@@ -1012,6 +1013,7 @@ confab_server_listen (ConfabServer  *self,
 {
   g_autoptr(GInetAddress) inet_address = NULL;
   g_autoptr(GSocketAddress) socket_address = NULL;
+  g_autoptr(GSocket) socket = NULL;
 
   g_return_val_if_fail (CONFAB_IS_SERVER (self), FALSE);
   g_return_val_if_fail (port <= G_MAXUINT16, FALSE);
@@ -1031,8 +1033,18 @@ confab_server_listen (ConfabServer  *self,
       confab_server_rest_install (self, self->soup, self->api_key, self->api_secret);
     }
 
+  /* GLib's default backlog of 10 would turn away most of a crowd that reconnects at once
+   * after an outage; the kernel caps this at its own somaxconn. */
+  socket = g_socket_new (g_inet_address_get_family (inet_address), G_SOCKET_TYPE_STREAM,
+                         G_SOCKET_PROTOCOL_TCP, error);
+  if (socket == NULL)
+    return FALSE;
+  g_socket_set_listen_backlog (socket, LISTEN_BACKLOG);
+
   socket_address = g_inet_socket_address_new (inet_address, port);
-  if (!soup_server_listen (self->soup, socket_address, 0, error))
+  if (!g_socket_bind (socket, socket_address, TRUE, error) ||
+      !g_socket_listen (socket, error) ||
+      !soup_server_listen_socket (self->soup, socket, 0, error))
     return FALSE;
 
   if (self->sweep_id == 0)
