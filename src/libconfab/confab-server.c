@@ -40,7 +40,7 @@ struct _ConfabServer
   GHashTable  *peers;    /* owns every ConfabServerPeer */
   GHashTable  *sessions; /* id → ConfabServerSession */
   GHashTable  *tombstones; /* connection id → Tombstone */
-  ConfabWriteScheduler *write_scheduler;
+  ConfabWebsocketHub *websocket_hub;
   guint        sweep_id;
 };
 
@@ -617,12 +617,13 @@ on_websocket_closed (ConfabWebsocket  *websocket,
 
 static void
 accept_link (ConfabServer *self,
-             GIOStream    *stream)
+             GIOStream    *stream,
+             int           fd)
 {
   g_autoptr(ConfabWebsocket) websocket = NULL;
   ConfabServerPeer *peer;
 
-  websocket = confab_websocket_new (stream, self->write_scheduler,
+  websocket = confab_websocket_new (stream, fd, self->websocket_hub,
                                     CONFAB_PROTOCOL_MAX_FRAME_SIZE);
 
   peer = g_new0 (ConfabServerPeer, 1);
@@ -640,6 +641,9 @@ accept_link (ConfabServer *self,
     }
 
   peer->timeout_id = g_timeout_add_seconds (self->connect_timeout, on_connect_timeout, peer);
+
+  /* Last: the first frames may already be here, and may end the peer. */
+  confab_websocket_start (websocket);
 }
 
 /* libsoup has written the 101 answer: from here on the connection is ours to frame. */
@@ -647,10 +651,12 @@ static void
 on_upgraded (SoupServerMessage *message,
              ConfabServer      *self)
 {
+  GSocket *socket = soup_server_message_get_socket (message);
+  int fd = socket ? g_socket_get_fd (socket) : -1;
   g_autoptr(GIOStream) stream = soup_server_message_steal_connection (message);
 
-  if (stream != NULL)
-    accept_link (self, stream);
+  if (stream != NULL && fd >= 0)
+    accept_link (self, stream, fd);
 }
 
 static void
@@ -753,7 +759,7 @@ confab_server_finalize (GObject *object)
   g_clear_pointer (&self->peers, g_hash_table_unref);
   g_clear_pointer (&self->sessions, g_hash_table_unref);
   g_clear_pointer (&self->tombstones, g_hash_table_unref);
-  g_clear_pointer (&self->write_scheduler, confab_write_scheduler_free);
+  g_clear_pointer (&self->websocket_hub, confab_websocket_hub_free);
   g_clear_pointer (&self->api_key, g_free);
   g_clear_pointer (&self->api_secret, g_free);
 
@@ -967,7 +973,7 @@ confab_server_init (ConfabServer *self)
   self->peers = g_hash_table_new_full (NULL, NULL, (GDestroyNotify) peer_free, NULL);
   self->sessions = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
                                           (GDestroyNotify) confab_server_session_free);
-  self->write_scheduler = confab_write_scheduler_new ();
+  self->websocket_hub = confab_websocket_hub_new ();
   self->tombstones = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                             (GDestroyNotify) tombstone_free);
 }

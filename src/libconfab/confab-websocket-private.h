@@ -14,14 +14,16 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (ConfabWebsocket, confab_websocket, CONFAB, WEBSOCKET, GObject)
 
-typedef struct _ConfabWriteScheduler ConfabWriteScheduler;
+typedef struct _ConfabWebsocketHub ConfabWebsocketHub;
 
-ConfabWriteScheduler *confab_write_scheduler_new   (void);
-void                  confab_write_scheduler_free  (ConfabWriteScheduler *scheduler);
+ConfabWebsocketHub *confab_websocket_hub_new     (void);
+void                confab_websocket_hub_free    (ConfabWebsocketHub   *hub);
 
 ConfabWebsocket *confab_websocket_new            (GIOStream            *stream,
-                                                  ConfabWriteScheduler *scheduler,
+                                                  int                   fd,
+                                                  ConfabWebsocketHub   *hub,
                                                   gsize                 max_payload);
+void             confab_websocket_start          (ConfabWebsocket      *self);
 GBytes          *confab_websocket_encode_text    (GBytes               *payload);
 void             confab_websocket_send           (ConfabWebsocket      *self,
                                                   GBytes               *frame);
@@ -32,6 +34,6 @@ void             confab_websocket_close          (ConfabWebsocket      *self,
                                                   const char           *reason);
 gboolean         confab_websocket_is_open        (ConfabWebsocket      *self);
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (ConfabWriteScheduler, confab_write_scheduler_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ConfabWebsocketHub, confab_websocket_hub_free)
 
 G_END_DECLS

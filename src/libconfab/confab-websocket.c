@@ -3,7 +3,10 @@
 
 #include "config.h"
 
+#include <errno.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
 
 #include "confab-websocket-private.h"
 
@@ -34,13 +37,23 @@ typedef enum {
   STATE_CLOSED,
 } State;
 
-/* Connections with frames waiting, written out together once per main-loop turn. */
-struct _ConfabWriteScheduler
+/* What all of a server's links share: one epoll set, watched by one main-loop source (GLib's
+ * own poll() would go through every socket on every turn), and the list of links with frames
+ * waiting, written out together once per turn. */
+struct _ConfabWebsocketHub
 {
   gatomicrefcount  ref_count;
   GPtrArray       *dirty;
   guint            flush_id;
+  int              epoll_fd;
+  GSource         *source;
+  GPtrArray       *retired;  /* finished links, released once no event can name them */
 };
+
+typedef struct {
+  GSource             source;
+  ConfabWebsocketHub *hub;
+} HubSource;
 
 struct _ConfabWebsocket
 {
@@ -49,18 +62,19 @@ struct _ConfabWebsocket
   GIOStream             *stream;
   GPollableInputStream  *input;
   GPollableOutputStream *output;
-  ConfabWriteScheduler  *scheduler;
+  ConfabWebsocketHub    *hub;
   gsize                  max_payload;
 
   GByteArray            *inbuf;
   gsize                  inbuf_offset;
   GByteArray            *fragments;
   guint8                 fragments_opcode;
-  GSource               *read_source;
+  int                    fd;
+  gboolean               registered;
+  gboolean               want_write;
 
   GQueue                 outq;        /* of GBytes, whole frames */
   gsize                  out_offset;  /* bytes of the head frame already written */
-  GSource               *write_source;
   gboolean               dirty;
 
   State                  state;
@@ -80,44 +94,115 @@ static guint signals[N_SIGNALS];
 
 static void flush (ConfabWebsocket *self);
 
-static ConfabWriteScheduler *
-scheduler_ref (ConfabWriteScheduler *scheduler)
+static void on_readable (ConfabWebsocket *self);
+static void on_writable (ConfabWebsocket *self);
+
+static ConfabWebsocketHub *
+hub_ref (ConfabWebsocketHub *hub)
 {
-  g_atomic_ref_count_inc (&scheduler->ref_count);
-  return scheduler;
+  g_atomic_ref_count_inc (&hub->ref_count);
+  return hub;
 }
 
 static void
-scheduler_unref (ConfabWriteScheduler *scheduler)
+hub_unref (ConfabWebsocketHub *hub)
 {
-  if (!g_atomic_ref_count_dec (&scheduler->ref_count))
+  if (!g_atomic_ref_count_dec (&hub->ref_count))
     return;
 
-  g_clear_handle_id (&scheduler->flush_id, g_source_remove);
-  g_ptr_array_unref (scheduler->dirty);
-  g_free (scheduler);
+  g_clear_handle_id (&hub->flush_id, g_source_remove);
+  g_ptr_array_unref (hub->dirty);
+  g_ptr_array_unref (hub->retired);
+  if (hub->source != NULL)
+    {
+      g_source_destroy (hub->source);
+      g_source_unref (hub->source);
+    }
+  close (hub->epoll_fd);
+  g_free (hub);
 }
 
-ConfabWriteScheduler *
-confab_write_scheduler_new (void)
+static gboolean
+hub_dispatch (GSource     *source,
+              GSourceFunc  callback,
+              gpointer     user_data)
 {
-  ConfabWriteScheduler *scheduler = g_new0 (ConfabWriteScheduler, 1);
+  ConfabWebsocketHub *hub = ((HubSource *) source)->hub;
+  struct epoll_event events[256];
+  int n = epoll_wait (hub->epoll_fd, events, G_N_ELEMENTS (events), 0);
 
-  g_atomic_ref_count_init (&scheduler->ref_count);
-  scheduler->dirty = g_ptr_array_new_with_free_func (g_object_unref);
-  return scheduler;
+  for (int i = 0; i < n; i++)
+    {
+      ConfabWebsocket *self = events[i].data.ptr;
+
+      /* A link that finished earlier in this batch is in hub->retired, still alive. */
+      if (!self->registered)
+        continue;
+      if (events[i].events & EPOLLOUT)
+        on_writable (self);
+      if (self->registered && events[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR))
+        on_readable (self);
+    }
+
+  g_ptr_array_set_size (hub->retired, 0);
+  return G_SOURCE_CONTINUE;
+}
+
+static GSourceFuncs hub_source_funcs = {
+  .dispatch = hub_dispatch,
+};
+
+ConfabWebsocketHub *
+confab_websocket_hub_new (void)
+{
+  ConfabWebsocketHub *hub = g_new0 (ConfabWebsocketHub, 1);
+
+  g_atomic_ref_count_init (&hub->ref_count);
+  hub->dirty = g_ptr_array_new_with_free_func (g_object_unref);
+  hub->retired = g_ptr_array_new_with_free_func (g_object_unref);
+  hub->epoll_fd = epoll_create1 (EPOLL_CLOEXEC);
+  if (hub->epoll_fd < 0)
+    g_error ("Could not create an epoll set: %s", g_strerror (errno));
+
+  hub->source = g_source_new (&hub_source_funcs, sizeof (HubSource));
+  ((HubSource *) hub->source)->hub = hub;
+  g_source_set_name (hub->source, "Confab WebSocket links");
+  g_source_add_unix_fd (hub->source, hub->epoll_fd, G_IO_IN);
+  g_source_attach (hub->source, g_main_context_get_thread_default ());
+  return hub;
 }
 
 void
-confab_write_scheduler_free (ConfabWriteScheduler *scheduler)
+confab_websocket_hub_free (ConfabWebsocketHub *hub)
 {
-  scheduler_unref (scheduler);
+  /* The epoll source must stop now, even if finishing links still hold the hub. */
+  if (hub->source != NULL)
+    {
+      g_source_destroy (hub->source);
+      g_clear_pointer (&hub->source, g_source_unref);
+    }
+  g_ptr_array_set_size (hub->retired, 0);
+  hub_unref (hub);
+}
+
+static void
+watch (ConfabWebsocket *self)
+{
+  struct epoll_event event = { 0 };
+
+  if (!self->registered)
+    return;
+
+  event.events = EPOLLIN | (self->want_write ? EPOLLOUT : 0);
+  event.data.ptr = self;
+  if (epoll_ctl (self->hub->epoll_fd, EPOLL_CTL_MOD, self->fd, &event) != 0)
+    g_debug ("Could not watch a link: %s", g_strerror (errno));
 }
 
 static gboolean
 on_flush_all (gpointer user_data)
 {
-  ConfabWriteScheduler *scheduler = user_data;
+  ConfabWebsocketHub *scheduler = user_data;
   g_autoptr(GPtrArray) dirty = scheduler->dirty;
 
   scheduler->flush_id = 0;
@@ -135,11 +220,18 @@ on_flush_all (gpointer user_data)
 }
 
 static void
+hub_schedule_flush (ConfabWebsocketHub *hub)
+{
+  if (hub->flush_id == 0)
+    hub->flush_id = g_idle_add_full (G_PRIORITY_DEFAULT, on_flush_all, hub, NULL);
+}
+
+static void
 schedule_flush (ConfabWebsocket *self)
 {
-  ConfabWriteScheduler *scheduler = self->scheduler;
+  ConfabWebsocketHub *scheduler = self->hub;
 
-  if (self->dirty || self->write_source != NULL)
+  if (self->dirty || self->want_write)
     return;
 
   self->dirty = TRUE;
@@ -167,15 +259,14 @@ finish (ConfabWebsocket *self)
 
   self->state = STATE_CLOSED;
   g_clear_handle_id (&self->linger_id, g_source_remove);
-  if (self->read_source != NULL)
+  if (self->registered)
     {
-      g_source_destroy (self->read_source);
-      g_clear_pointer (&self->read_source, g_source_unref);
-    }
-  if (self->write_source != NULL)
-    {
-      g_source_destroy (self->write_source);
-      g_clear_pointer (&self->write_source, g_source_unref);
+      epoll_ctl (self->hub->epoll_fd, EPOLL_CTL_DEL, self->fd, NULL);
+      self->registered = FALSE;
+      /* Events already fetched in this turn may still name this link: it goes once the
+       * turn is over. */
+      g_ptr_array_add (self->hub->retired, g_object_ref (self));
+      hub_schedule_flush (self->hub);
     }
   g_queue_clear_full (&self->outq, (GDestroyNotify) g_bytes_unref);
   g_io_stream_close (self->stream, NULL, NULL);
@@ -344,15 +435,12 @@ confab_websocket_is_open (ConfabWebsocket *self)
   return self->state == STATE_OPEN;
 }
 
-static gboolean
-on_writable (GObject *stream,
-             gpointer user_data)
+static void
+on_writable (ConfabWebsocket *self)
 {
-  ConfabWebsocket *self = user_data;
-
-  g_clear_pointer (&self->write_source, g_source_unref);
+  self->want_write = FALSE;
+  watch (self);
   flush (self);
-  return G_SOURCE_REMOVE;
 }
 
 /* Writes as much of the queue as the socket takes, with few system calls. */
@@ -384,9 +472,8 @@ flush (ConfabWebsocket *self)
                                                             &written, NULL, &error);
       if (result == G_POLLABLE_RETURN_WOULD_BLOCK)
         {
-          self->write_source = g_pollable_output_stream_create_source (self->output, NULL);
-          g_source_set_callback (self->write_source, G_SOURCE_FUNC (on_writable), self, NULL);
-          g_source_attach (self->write_source, g_main_context_get_thread_default ());
+          self->want_write = TRUE;
+          watch (self);
           return;
         }
 
@@ -618,11 +705,10 @@ parse_frames (ConfabWebsocket *self)
     }
 }
 
-static gboolean
-on_readable (GObject *stream,
-             gpointer user_data)
+static void
+on_readable (ConfabWebsocket *link)
 {
-  g_autoptr(ConfabWebsocket) self = g_object_ref (user_data);
+  g_autoptr(ConfabWebsocket) self = g_object_ref (link);
   gsize budget = READ_BUDGET;
 
   while (budget > 0 && self->state != STATE_CLOSED)
@@ -654,8 +740,6 @@ on_readable (GObject *stream,
   /* An idle link keeps no buffer: thousands of them wait at once. */
   if (self->inbuf != NULL && self->inbuf->len == 0)
     g_clear_pointer (&self->inbuf, g_byte_array_unref);
-
-  return self->state == STATE_CLOSED ? G_SOURCE_REMOVE : G_SOURCE_CONTINUE;
 }
 
 static void
@@ -676,7 +760,7 @@ confab_websocket_finalize (GObject *object)
   g_clear_object (&self->stream);
   g_clear_pointer (&self->inbuf, g_byte_array_unref);
   g_clear_pointer (&self->fragments, g_byte_array_unref);
-  g_clear_pointer (&self->scheduler, scheduler_unref);
+  g_clear_pointer (&self->hub, hub_unref);
 
   G_OBJECT_CLASS (confab_websocket_parent_class)->finalize (object);
 }
@@ -707,26 +791,53 @@ confab_websocket_init (ConfabWebsocket *self)
 /*
  * confab_websocket_new:
  * @stream: the connection libsoup handed over after the handshake
+ * @fd: its socket, for the hub's epoll set
  *
- * The link keeps itself alive while it is open; the caller's reference is its own.
+ * The link keeps itself alive while it is open; the caller's reference is its own. It reads
+ * nothing until confab_websocket_start().
  */
 ConfabWebsocket *
-confab_websocket_new (GIOStream            *stream,
-                      ConfabWriteScheduler *scheduler,
-                      gsize                 max_payload)
+confab_websocket_new (GIOStream          *stream,
+                      int                 fd,
+                      ConfabWebsocketHub *hub,
+                      gsize               max_payload)
 {
   ConfabWebsocket *self = g_object_new (CONFAB_TYPE_WEBSOCKET, NULL);
 
   self->stream = g_object_ref (stream);
   self->input = G_POLLABLE_INPUT_STREAM (g_io_stream_get_input_stream (stream));
   self->output = G_POLLABLE_OUTPUT_STREAM (g_io_stream_get_output_stream (stream));
-  self->scheduler = scheduler_ref (scheduler);
+  self->fd = fd;
+  self->hub = hub_ref (hub);
   self->max_payload = max_payload;
-
-  self->read_source = g_pollable_input_stream_create_source (self->input, NULL);
-  g_source_set_callback (self->read_source, G_SOURCE_FUNC (on_readable), self, NULL);
-  g_source_attach (self->read_source, g_main_context_get_thread_default ());
 
   /* The reference the open link holds on itself, dropped by finish(). */
   return g_object_ref (self);
+}
+
+/*
+ * confab_websocket_start:
+ *
+ * Starts reading, once the caller listens for "message" and "closed". Whatever libsoup read
+ * past the handshake is taken at once.
+ */
+void
+confab_websocket_start (ConfabWebsocket *self)
+{
+  struct epoll_event event = { 0 };
+
+  g_return_if_fail (CONFAB_IS_WEBSOCKET (self));
+  g_return_if_fail (!self->registered);
+
+  event.events = EPOLLIN;
+  event.data.ptr = self;
+  if (epoll_ctl (self->hub->epoll_fd, EPOLL_CTL_ADD, self->fd, &event) != 0)
+    {
+      g_debug ("Could not watch a link: %s", g_strerror (errno));
+      finish (self);
+      return;
+    }
+
+  self->registered = TRUE;
+  on_readable (self);
 }
