@@ -522,7 +522,7 @@ test_unreachable_server (void)
     session = confab_session_new (url, NULL);
   }
   g_assert_false (test_session_connect (session, token, &error));
-  g_assert_error (error, CONFAB_ERROR, CONFAB_ERROR_PROTOCOL);
+  g_assert_error (error, CONFAB_ERROR, CONFAB_ERROR_CONNECTION_FAILED);
 
   g_clear_error (&error);
   g_clear_object (&session);

@@ -33,7 +33,9 @@ struct _ConfabCli
   char              *to;
   char              *type;
   gboolean           json;
+  gboolean           version;
   char             **args;           /* positional arguments after the command word */
+  char              *send_data;      /* send: the signal data */
 
   CliOutput          output;
   GMainLoop         *loop;
@@ -58,6 +60,8 @@ struct _ConfabCli
 void     cli_print_line        (const char    *line);
 void     cli_print_error       (const char    *format,
                                 ...) G_GNUC_PRINTF (1, 2);
+int      cli_usage_error       (const char    *format,
+                                ...) G_GNUC_PRINTF (1, 2);
 void     cli_print_gerror      (const char    *context,
                                 const GError  *error);
 void     cli_join              (ConfabCli     *cli,
@@ -70,7 +74,6 @@ void     cli_finish            (ConfabCli     *cli,
 /* confab-cli-events.c */
 void     cli_events_attach     (ConfabCli     *cli);
 void     cli_events_detach     (ConfabCli     *cli);
-void     cli_events_print_connected (ConfabCli *cli);
 void     cli_events_print_accepted (ConfabCli *cli,
                                 JsonNode      *ref);
 void     cli_events_print_error (ConfabCli    *cli,

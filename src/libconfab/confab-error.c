@@ -13,7 +13,7 @@ G_DEFINE_QUARK (confab-error-quark, confab_error)
  *
  * Gives the HTTP-like status the wire protocol and the REST API use for @error:
  * 400 invalid, 401 unauthorized, 403 forbidden, 404 no such connection, 413 too large,
- * 429 rate limited, 503 server full, 500 anything else.
+ * 429 rate limited, 503 server full or unreachable, 500 anything else.
  *
  * Returns: the status code
  */
@@ -44,6 +44,7 @@ confab_error_to_status (const GError *error)
     case CONFAB_ERROR_RATE_LIMITED:
       return 429;
     case CONFAB_ERROR_SERVER_FULL:
+    case CONFAB_ERROR_CONNECTION_FAILED:
       return 503;
     case CONFAB_ERROR_SIGNAL_DROPPED:
     default:

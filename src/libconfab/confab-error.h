@@ -23,7 +23,8 @@ G_BEGIN_DECLS
  * @CONFAB_ERROR_RATE_LIMITED: too many requests; try again later.
  * @CONFAB_ERROR_SIGNAL_DROPPED: the signal was not sent: the link was down and
  *   `retry_after_reconnect` was %FALSE, or reconnection gave up.
- * @CONFAB_ERROR_PROTOCOL: the peer broke the wire protocol, or the link failed.
+ * @CONFAB_ERROR_PROTOCOL: the peer broke the wire protocol.
+ * @CONFAB_ERROR_CONNECTION_FAILED: the server could not be reached, or the link to it failed.
  * @CONFAB_ERROR_SERVER_FULL: the server has reached its connection limit.
  * @CONFAB_ERROR_SIGNAL_DATA_TOO_LONG: the signal data is over 8192 bytes.
  * @CONFAB_ERROR_SIGNAL_TYPE_TOO_LONG: the signal type is over 128 bytes.
@@ -42,7 +43,8 @@ typedef enum {
   CONFAB_ERROR_SESSION_NOT_FOUND = 1405,
   CONFAB_ERROR_RATE_LIMITED = 1429,
   CONFAB_ERROR_SIGNAL_DROPPED = 1500,
-  CONFAB_ERROR_PROTOCOL = 1006,
+  CONFAB_ERROR_CONNECTION_FAILED = 1006,
+  CONFAB_ERROR_PROTOCOL = 2001,
   CONFAB_ERROR_SERVER_FULL = 1503,
   CONFAB_ERROR_SIGNAL_DATA_TOO_LONG = 1413,
   CONFAB_ERROR_SIGNAL_TYPE_TOO_LONG = 1414,

@@ -364,7 +364,7 @@ on_redeem_answer (GObject      *source,
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         g_task_return_error (task, g_steal_pointer (&error));
       else
-        g_task_return_new_error (task, CONFAB_ERROR, CONFAB_ERROR_PROTOCOL,
+        g_task_return_new_error (task, CONFAB_ERROR, CONFAB_ERROR_CONNECTION_FAILED,
                                  "Could not reach the server at %s: %s",
                                  redeem->server_url, error->message);
       return;
@@ -500,7 +500,7 @@ confab_invite_redeem_async (const char          *link,
  * server's own sentence: %CONFAB_ERROR_UNAUTHORIZED for an invite that is not valid or has
  * expired, %CONFAB_ERROR_FORBIDDEN for one that is not for this session,
  * %CONFAB_ERROR_INVALID_PARAMETER for a bad link or connection data, and
- * %CONFAB_ERROR_PROTOCOL when the server could not be reached.
+ * %CONFAB_ERROR_CONNECTION_FAILED when the server could not be reached.
  *
  * Returns: %TRUE if the server gave a token
  */

@@ -803,7 +803,7 @@ on_websocket_closed (SoupWebsocketConnection *websocket,
                            message ? message : "The server is unavailable");
       break;
     default:
-      error = g_error_new (CONFAB_ERROR, CONFAB_ERROR_PROTOCOL, "%s",
+      error = g_error_new (CONFAB_ERROR, CONFAB_ERROR_CONNECTION_FAILED, "%s",
                            message && *message ? message : "The link to the server was lost");
       break;
     }
@@ -919,7 +919,7 @@ on_ping_deadline (gpointer user_data)
   g_autoptr(GError) error = NULL;
 
   self->deadline_id = 0;
-  error = g_error_new (CONFAB_ERROR, CONFAB_ERROR_PROTOCOL,
+  error = g_error_new (CONFAB_ERROR, CONFAB_ERROR_CONNECTION_FAILED,
                        "The server did not answer within %u ms",
                        MAX (self->ping_timeout, LINK_OPEN_TIMEOUT_MS));
   link_lost (self, error, FALSE);
@@ -966,7 +966,7 @@ on_link_opened (GObject      *source,
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         return;
 
-      link_error = g_error_new (CONFAB_ERROR, CONFAB_ERROR_PROTOCOL,
+      link_error = g_error_new (CONFAB_ERROR, CONFAB_ERROR_CONNECTION_FAILED,
                                 "Could not reach the server at %s: %s",
                                 self->server_url, error->message);
       link_lost (self, link_error, FALSE);
@@ -1535,7 +1535,7 @@ confab_session_get_next_reconnect_time (ConfabSession *self)
  * @user_data: data for @callback
  *
  * Joins the session. A token the server refuses fails with %CONFAB_ERROR_UNAUTHORIZED; a
- * server that cannot be reached, with %CONFAB_ERROR_PROTOCOL. Once joined, a dropped link is
+ * server that cannot be reached, with %CONFAB_ERROR_CONNECTION_FAILED. Once joined, a dropped link is
  * reconnected automatically.
  */
 void

@@ -3,6 +3,7 @@
 
 #include "config.h"
 
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -280,6 +281,9 @@ main (int    argc,
       char **argv)
 {
   int status;
+
+  /* Arguments such as a display name with accents come in the user's locale. */
+  setlocale (LC_ALL, "");
 
   if (argc > 1 && strcmp (argv[1], "token") == 0)
     status = run_token (argc - 1, argv + 1);

@@ -1088,7 +1088,7 @@ test_invite_redeem (Fixture       *fixture,
     confab_server_stop (gone);
   }
   redeem (unreachable, "Eve", &redeemed);
-  g_assert_error (redeemed.error, CONFAB_ERROR, CONFAB_ERROR_PROTOCOL);
+  g_assert_error (redeemed.error, CONFAB_ERROR, CONFAB_ERROR_CONNECTION_FAILED);
   redeemed_clear (&redeemed);
   redeemed.done = FALSE;
 
