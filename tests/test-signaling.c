@@ -532,6 +532,40 @@ test_unreachable_server (void)
 }
 
 static void
+leave_once_connected (ConfabSession *session,
+                      GParamSpec    *pspec,
+                      gpointer       user_data)
+{
+  if (confab_session_get_state (session) == CONFAB_SESSION_STATE_CONNECTED)
+    confab_session_disconnect (session);
+}
+
+static void
+test_leave_from_a_handler (Fixture       *fixture,
+                           gconstpointer  data)
+{
+  g_autoptr(ConfabSession) watcher = join (fixture, "Watcher");
+  g_autoptr(TestRecorder) watcher_events = test_recorder_new (watcher);
+  g_autoptr(ConfabSession) hasty = test_session_new (fixture->server, fixture->session_id);
+  g_autofree char *token = test_token (fixture->session_id, CONFAB_ROLE_PUBLISHER, "Hasty");
+  g_autoptr(GError) error = NULL;
+
+  /* Leaving from inside the session's own notification, while it is completing the join,
+   * leaves it disconnected and quiet, and the others see a clean leave. */
+  g_signal_connect (hasty, "notify::state", G_CALLBACK (leave_once_connected), NULL);
+  g_assert_false (test_session_connect (hasty, token, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_cmpint (confab_session_get_state (hasty), ==, CONFAB_SESSION_STATE_DISCONNECTED);
+  g_assert_null (confab_session_get_connection (hasty));
+  g_assert_cmpuint (g_list_model_get_n_items (confab_session_get_connections (hasty)), ==, 0);
+
+  test_recorder_wait_count (watcher_events, "destroyed", 1);
+  g_assert_cmpuint (test_recorder_count (watcher_events, "destroyed"), ==, 1);
+  g_assert_true (g_str_has_suffix (g_ptr_array_index (test_recorder_get_events (watcher_events), 1),
+                                   "clientDisconnected"));
+}
+
+static void
 test_not_connected (void)
 {
   g_autoptr(ConfabSession) session = confab_session_new ("ws://127.0.0.1:1", NULL);
@@ -557,6 +591,7 @@ main (int   argc,
   TEST_ADD ("/signaling/unknown-connection", test_unknown_connection);
   TEST_ADD ("/signaling/roles", test_roles);
   TEST_ADD ("/signaling/rate-limit", test_rate_limit);
+  TEST_ADD ("/signaling/leave-from-a-handler", test_leave_from_a_handler);
   TEST_ADD ("/signaling/bad-tokens", test_bad_tokens);
   g_test_add_func ("/signaling/unreachable-server", test_unreachable_server);
   g_test_add_func ("/signaling/not-connected", test_not_connected);

@@ -67,6 +67,7 @@ struct _ConfabSession
   SoupWebsocketConnection *websocket;
   GCancellable            *link_cancellable;
   gboolean                 joined;          /* the current link got its "connected" frame */
+  guint                    link_generation; /* bumped whenever a link is dropped */
   guint                    closing_code;    /* from the server's "closing" frame */
   char                    *closing_message;
   GTask                   *connect_task;
@@ -291,6 +292,7 @@ close_link (ConfabSession *self,
   g_cancellable_cancel (self->link_cancellable);
   g_clear_object (&self->link_cancellable);
   self->joined = FALSE;
+  self->link_generation++;
 
   if (websocket != NULL)
     g_signal_handlers_disconnect_by_data (websocket, self);
@@ -368,6 +370,14 @@ go_disconnected (ConfabSession          *self,
   fail_requests (self, REQUEST_FORCE_DISCONNECT, FALSE, error);
   update_queued_signals (self);
 
+  if (self->connect_task != NULL)
+    {
+      g_autoptr(GTask) task = g_steal_pointer (&self->connect_task);
+
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                               "The session was disconnected while joining");
+    }
+
   clear_connections (self);
   set_state (self, CONFAB_SESSION_STATE_DISCONNECTED);
 
@@ -444,6 +454,7 @@ handle_connected (ConfabSession     *self,
   g_autoptr(GPtrArray) others = g_ptr_array_new_with_free_func (g_object_unref);
   g_autoptr(GHashTable) listed = g_hash_table_new (g_str_hash, g_str_equal);
   gboolean first = self->state == CONFAB_SESSION_STATE_CONNECTING;
+  guint generation = self->link_generation;
   gboolean resumed = FALSE;
   const char *resume_key;
   const char *session_id;
@@ -492,6 +503,7 @@ handle_connected (ConfabSession     *self,
   if (!resumed || first)
     {
       g_autoptr(GPtrArray) gone = g_ptr_array_new_with_free_func (g_object_unref);
+      g_autoptr(GPtrArray) added = g_ptr_array_new_with_free_func (g_object_unref);
       g_autoptr(ConfabConnection) old_own = self->connection ? g_object_ref (self->connection) : NULL;
       guint n_items = g_list_model_get_n_items (G_LIST_MODEL (self->connections));
       guint64 previous_accepted = 0;
@@ -517,21 +529,13 @@ handle_connected (ConfabSession     *self,
             g_object_unref (connection);
         }
 
+      /* The model is brought up to date first, then the signals go out: a handler sees the
+       * whole new state, and may leave the session without the rest being applied after. */
       for (guint i = 0; i < gone->len; i++)
         remove_connection (self, g_ptr_array_index (gone, i));
 
       g_set_object (&self->connection, own);
       add_connection (self, own);
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONNECTION]);
-
-      for (guint i = 0; i < gone->len; i++)
-        {
-          ConfabConnection *connection = g_ptr_array_index (gone, i);
-
-          if (connection != old_own && !first)
-            g_signal_emit (self, signals[CONNECTION_DESTROYED], 0, connection,
-                           CONFAB_DISCONNECT_REASON_NETWORK_DISCONNECTED);
-        }
 
       for (guint i = 0; i < others->len; i++)
         {
@@ -540,12 +544,28 @@ handle_connected (ConfabSession     *self,
           if (g_hash_table_contains (self->connection_by_id, confab_connection_get_id (connection)))
             continue;
           add_connection (self, connection);
-          g_signal_emit (self, signals[CONNECTION_CREATED], 0, connection);
+          g_ptr_array_add (added, g_object_ref (connection));
         }
+
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONNECTION]);
+
+      for (guint i = 0; i < gone->len && self->link_generation == generation; i++)
+        {
+          ConfabConnection *connection = g_ptr_array_index (gone, i);
+
+          if (connection != old_own && !first)
+            g_signal_emit (self, signals[CONNECTION_DESTROYED], 0, connection,
+                           CONFAB_DISCONNECT_REASON_NETWORK_DISCONNECTED);
+        }
+
+      for (guint i = 0; i < added->len && self->link_generation == generation; i++)
+        g_signal_emit (self, signals[CONNECTION_CREATED], 0, g_ptr_array_index (added, i));
     }
 
-  set_state (self, CONFAB_SESSION_STATE_CONNECTED);
-  set_next_reconnect_time (self, 0);
+  /* A handler above may have left the session already. */
+  if (self->link_generation != generation)
+    return TRUE;
+
   self->reconnect_attempt = 0;
   start_pinging (self);
 
@@ -553,7 +573,12 @@ handle_connected (ConfabSession     *self,
    * tell a repeat from a new signal, and numbered afresh on a new connection. */
   for (GList *l = self->requests.head; l != NULL; l = l->next)
     send_request (self, l->data);
+
+  set_state (self, CONFAB_SESSION_STATE_CONNECTED);
+  set_next_reconnect_time (self, 0);
   update_queued_signals (self);
+  if (self->link_generation != generation)
+    return TRUE;
 
   if (first)
     {
