@@ -42,6 +42,9 @@ void                 confab_message_set_status       (ConfabMessage       *self,
                                                       ConfabMessageStatus  status,
                                                       const char          *error_message);
 const char          *confab_message_get_error_message (ConfabMessage      *self);
+const char          *confab_message_get_to           (ConfabMessage       *self);
+void                 confab_message_set_to           (ConfabMessage       *self,
+                                                      const char          *to);
 gboolean             confab_message_continues        (ConfabMessage       *self,
                                                       ConfabMessage       *previous);
 
