@@ -174,6 +174,7 @@ run_server (int    argc,
     "Commands:\n"
     "  confab-server [OPTION…]            run the relay\n"
     "  confab-server token [OPTION…]      mint a client token\n"
+    "  confab-server invite [OPTION…]     make an invite link for the app\n"
     "  confab-server session [OPTION…]    make a new session id");
   g_option_context_add_main_entries (context, entries, NULL);
   if (!parse_options (context, &argc, &argv, TRUE))
@@ -262,6 +263,59 @@ run_token (int    argc,
 }
 
 static int
+run_invite (int    argc,
+            char **argv)
+{
+  g_autoptr(GOptionContext) context = g_option_context_new ("— make an invite link for the app");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *session_id = NULL;
+  g_autofree char *role_name = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *invite = NULL;
+  g_autofree char *link = NULL;
+  ConfabRole role = CONFAB_ROLE_PUBLISHER;
+  gint64 expire_in = 7 * 24 * 60 * 60;
+  const GOptionEntry entries[] = {
+    { "session", 's', 0, G_OPTION_ARG_STRING, &session_id, "The session", "SID" },
+    { "url", 'u', 0, G_OPTION_ARG_STRING, &url,
+      "How clients reach this server (default ws://127.0.0.1:4200)", "ws://HOST:PORT" },
+    { "role", 'r', 0, G_OPTION_ARG_STRING, &role_name,
+      "The role of those who join with it (default publisher)", "ROLE" },
+    { "expire-in", 'e', 0, G_OPTION_ARG_INT64, &expire_in,
+      "Lifetime in seconds (default a week)", "SECONDS" },
+    { NULL }
+  };
+
+  g_option_context_set_description (context,
+    "Anyone with the link picks a display name and joins; the secret stays here.");
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!parse_options (context, &argc, &argv, TRUE))
+    return EXIT_FAILURE;
+
+  if (session_id == NULL)
+    return fail ("invite: --session is required");
+
+  if (role_name != NULL && !confab_role_from_string (role_name, &role))
+    return fail ("invite: unknown role “%s”; use subscriber, publisher, publisheronly or "
+                 "moderator", role_name);
+
+  if (expire_in <= 0)
+    return fail ("invite: --expire-in must be a number of seconds above 0");
+
+  invite = confab_invite_new (opt_api_key, opt_api_secret, session_id, role,
+                              g_get_real_time () / G_USEC_PER_SEC + expire_in, &error);
+  if (invite == NULL)
+    return fail ("invite: %s", error->message);
+
+  link = confab_invite_link_new (url ? url : "ws://127.0.0.1:4200", session_id, invite);
+  if (link == NULL)
+    return fail ("invite: “%s” is not a server address; use ws://HOST:PORT", url);
+
+  printf ("%s\n", link);
+  return EXIT_SUCCESS;
+}
+
+static int
 run_session (int    argc,
              char **argv)
 {
@@ -289,6 +343,8 @@ main (int    argc,
     status = run_token (argc - 1, argv + 1);
   else if (argc > 1 && strcmp (argv[1], "session") == 0)
     status = run_session (argc - 1, argv + 1);
+  else if (argc > 1 && strcmp (argv[1], "invite") == 0)
+    status = run_invite (argc - 1, argv + 1);
   else
     status = run_server (argc, argv);
 

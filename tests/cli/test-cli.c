@@ -1243,6 +1243,57 @@ test_reconnect (void)
   stop_server (second_server);
 }
 
+typedef struct {
+  gboolean  done;
+  char     *token;
+  GError   *error;
+} Redeemed;
+
+static void
+on_redeemed (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  Redeemed *redeemed = user_data;
+
+  confab_invite_redeem_finish (result, NULL, NULL, &redeemed->token, &redeemed->error);
+  redeemed->done = TRUE;
+}
+
+/* confab-server invite makes a link a person pastes into the app: it names this server and
+ * this session, and gets a joiner a token with the name they chose. */
+static void
+test_server_invite (void)
+{
+  g_autofree char *session_id = new_session_id ();
+  const char *argv[] = { server_binary, "invite", "--api-key", API_KEY, "--api-secret",
+                         API_SECRET, "--session", session_id, "--url", server_url, NULL };
+  const char *bad_argv[] = { server_binary, "invite", "--api-key", API_KEY, "--api-secret",
+                             API_SECRET, "--session", session_id, "--url", "not a url", NULL };
+  g_autofree char *link = run_server_tool (argv);
+  g_autofree char *err = NULL;
+  g_autoptr(ConfabSession) session = NULL;
+  g_autoptr(GError) error = NULL;
+  Redeemed redeemed = { 0 };
+
+  g_assert_true (g_str_has_prefix (link, "confab://127.0.0.1:"));
+
+  confab_invite_redeem_async (link, "Zoë", NULL, on_redeemed, &redeemed);
+  test_wait_for_flag (&redeemed.done, "the invite to be redeemed");
+  g_assert_no_error (redeemed.error);
+
+  session = confab_session_new (server_url, session_id);
+  g_assert_true (test_session_connect (session, redeemed.token, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (confab_connection_get_data (confab_session_get_connection (session)), ==,
+                   "Zoë");
+  test_leave (session);
+  g_free (redeemed.token);
+
+  g_assert_cmpint (run_program (NULL, NULL, NULL, &err, bad_argv), ==, 1);
+  g_assert_nonnull (strstr (err, "not a server address"));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1265,6 +1316,7 @@ main (int    argc,
   g_test_add_func ("/cli/listen", test_listen);
   g_test_add_func ("/cli/listen/output-closed", test_listen_output_closed);
   g_test_add_func ("/cli/connect/reconnect", test_reconnect);
+  g_test_add_func ("/cli/server-invite", test_server_invite);
 
   server = start_server (0, &server_url);
   status = g_test_run ();
