@@ -216,6 +216,36 @@ run_server (int    argc,
   return EXIT_SUCCESS;
 }
 
+/* What `token` and `invite` both take: a session, a role and a lifetime. */
+static gboolean
+check_grant (const char *command,
+             const char *session_id,
+             const char *role_name,
+             ConfabRole *role,
+             gint64      expire_in)
+{
+  if (session_id == NULL)
+    {
+      fail ("%s: --session is required", command);
+      return FALSE;
+    }
+
+  if (role_name != NULL && !confab_role_from_string (role_name, role))
+    {
+      fail ("%s: unknown role “%s”; use subscriber, publisher, publisheronly or moderator",
+            command, role_name);
+      return FALSE;
+    }
+
+  if (expire_in <= 0)
+    {
+      fail ("%s: --expire-in must be a number of seconds above 0", command);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
 static int
 run_token (int    argc,
            char **argv)
@@ -243,15 +273,8 @@ run_token (int    argc,
   if (!parse_options (context, &argc, &argv, TRUE))
     return EXIT_FAILURE;
 
-  if (session_id == NULL)
-    return fail ("token: --session is required");
-
-  if (role_name != NULL && !confab_role_from_string (role_name, &role))
-    return fail ("token: unknown role “%s”; use subscriber, publisher, publisheronly or "
-                 "moderator", role_name);
-
-  if (expire_in <= 0)
-    return fail ("token: --expire-in must be a number of seconds above 0");
+  if (!check_grant ("token", session_id, role_name, &role, expire_in))
+    return EXIT_FAILURE;
 
   token = confab_token_new (opt_api_key, opt_api_secret, session_id, role, data,
                             g_get_real_time () / G_USEC_PER_SEC + expire_in, &error);
@@ -292,15 +315,8 @@ run_invite (int    argc,
   if (!parse_options (context, &argc, &argv, TRUE))
     return EXIT_FAILURE;
 
-  if (session_id == NULL)
-    return fail ("invite: --session is required");
-
-  if (role_name != NULL && !confab_role_from_string (role_name, &role))
-    return fail ("invite: unknown role “%s”; use subscriber, publisher, publisheronly or "
-                 "moderator", role_name);
-
-  if (expire_in <= 0)
-    return fail ("invite: --expire-in must be a number of seconds above 0");
+  if (!check_grant ("invite", session_id, role_name, &role, expire_in))
+    return EXIT_FAILURE;
 
   invite = confab_invite_new (opt_api_key, opt_api_secret, session_id, role,
                               g_get_real_time () / G_USEC_PER_SEC + expire_in, &error);
