@@ -139,21 +139,20 @@ test_session_new (ConfabServer *server,
   return confab_session_new (url, session_id);
 }
 
-typedef struct {
-  gboolean  done;
-  gboolean  ok;
-  GError   *error;
-} Outcome;
-
+/* Every async call the tests make is waited for the same way: its result is kept, then the
+ * matching _finish() reads it. */
 static void
-on_connected (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
+keep_result (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
 {
-  Outcome *outcome = user_data;
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
 
-  outcome->ok = confab_session_connect_finish (CONFAB_SESSION (source), result, &outcome->error);
-  outcome->done = TRUE;
+static gboolean
+result_is_in (gpointer user_data)
+{
+  return *(GAsyncResult **) user_data != NULL;
 }
 
 gboolean
@@ -161,14 +160,11 @@ test_session_connect (ConfabSession  *session,
                       const char     *token,
                       GError        **error)
 {
-  Outcome outcome = { 0 };
+  g_autoptr(GAsyncResult) result = NULL;
 
-  confab_session_connect_async (session, token, NULL, on_connected, &outcome);
-  test_wait_for_flag (&outcome.done, "the session to join");
-
-  if (outcome.error != NULL)
-    g_propagate_error (error, outcome.error);
-  return outcome.ok;
+  confab_session_connect_async (session, token, NULL, keep_result, &result);
+  test_wait_until (result_is_in, &result, "the session to join");
+  return confab_session_connect_finish (session, result, error);
 }
 
 ConfabSession *
@@ -188,18 +184,6 @@ test_join (ConfabServer *server,
   return g_steal_pointer (&session);
 }
 
-static void
-on_sent (GObject      *source,
-         GAsyncResult *result,
-         gpointer      user_data)
-{
-  Outcome *outcome = user_data;
-
-  outcome->ok = confab_session_send_signal_finish (CONFAB_SESSION (source), result,
-                                                   &outcome->error);
-  outcome->done = TRUE;
-}
-
 gboolean
 test_send (ConfabSession  *session,
            const char     *type,
@@ -207,26 +191,11 @@ test_send (ConfabSession  *session,
            const char     *to,
            GError        **error)
 {
-  Outcome outcome = { 0 };
+  g_autoptr(GAsyncResult) result = NULL;
 
-  confab_session_send_signal_async (session, type, data, to, TRUE, NULL, on_sent, &outcome);
-  test_wait_for_flag (&outcome.done, "the signal to be answered");
-
-  if (outcome.error != NULL)
-    g_propagate_error (error, outcome.error);
-  return outcome.ok;
-}
-
-static void
-on_forced (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  Outcome *outcome = user_data;
-
-  outcome->ok = confab_session_force_disconnect_finish (CONFAB_SESSION (source), result,
-                                                        &outcome->error);
-  outcome->done = TRUE;
+  confab_session_send_signal_async (session, type, data, to, TRUE, NULL, keep_result, &result);
+  test_wait_until (result_is_in, &result, "the signal to be answered");
+  return confab_session_send_signal_finish (session, result, error);
 }
 
 gboolean
@@ -234,35 +203,23 @@ test_force_disconnect (ConfabSession  *session,
                        const char     *connection_id,
                        GError        **error)
 {
-  Outcome outcome = { 0 };
+  g_autoptr(GAsyncResult) result = NULL;
 
-  confab_session_force_disconnect_async (session, connection_id, NULL, on_forced, &outcome);
-  test_wait_for_flag (&outcome.done, "the force-disconnect to be answered");
-
-  if (outcome.error != NULL)
-    g_propagate_error (error, outcome.error);
-  return outcome.ok;
-}
-
-static void
-on_left (GObject      *source,
-         GAsyncResult *result,
-         gpointer      user_data)
-{
-  Outcome *outcome = user_data;
-
-  outcome->ok = confab_session_disconnect_finish (CONFAB_SESSION (source), result, NULL);
-  outcome->done = TRUE;
+  confab_session_force_disconnect_async (session, connection_id, NULL, keep_result, &result);
+  test_wait_until (result_is_in, &result, "the force-disconnect to be answered");
+  return confab_session_force_disconnect_finish (session, result, error);
 }
 
 void
 test_leave (ConfabSession *session)
 {
-  Outcome outcome = { 0 };
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
 
-  confab_session_disconnect_async (session, NULL, on_left, &outcome);
-  test_wait_for_flag (&outcome.done, "the session to be left");
-  g_assert_true (outcome.ok);
+  confab_session_disconnect_async (session, NULL, keep_result, &result);
+  test_wait_until (result_is_in, &result, "the session to be left");
+  g_assert_true (confab_session_disconnect_finish (session, result, &error));
+  g_assert_no_error (error);
 }
 
 struct _TestRecorder
@@ -411,18 +368,6 @@ test_recorder_clear (TestRecorder *recorder)
   g_ptr_array_set_size (recorder->events, 0);
 }
 
-static void
-on_raw_connected (GObject      *source,
-                  GAsyncResult *result,
-                  gpointer      user_data)
-{
-  SoupWebsocketConnection **websocket = user_data;
-  g_autoptr(GError) error = NULL;
-
-  *websocket = soup_session_websocket_connect_finish (SOUP_SESSION (source), result, &error);
-  g_assert_no_error (error);
-}
-
 SoupWebsocketConnection *
 test_raw_connect (ConfabServer *server)
 {
@@ -430,13 +375,16 @@ test_raw_connect (ConfabServer *server)
   g_autofree char *base = confab_server_dup_url (server);
   g_autofree char *url = g_strconcat (base, "/v1/ws", NULL);
   g_autoptr(SoupMessage) message = soup_message_new ("GET", url);
-  SoupWebsocketConnection *websocket = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  SoupWebsocketConnection *websocket;
   char *protocols[] = { (char *) "confab.v1", NULL };
 
   soup_session_websocket_connect_async (soup, message, NULL, protocols, G_PRIORITY_DEFAULT, NULL,
-                                        on_raw_connected, &websocket);
-  while (websocket == NULL)
-    g_main_context_iteration (NULL, TRUE);
+                                        keep_result, &result);
+  test_wait_until (result_is_in, &result, "the WebSocket handshake");
+  websocket = soup_session_websocket_connect_finish (soup, result, &error);
+  g_assert_no_error (error);
 
   return websocket;
 }
