@@ -226,6 +226,7 @@ struct _TestRecorder
 {
   ConfabSession *session;
   GPtrArray     *events;
+  guint          n_direct;
 };
 
 static void
@@ -246,8 +247,11 @@ on_signal (ConfabSession    *session,
            const char       *type,
            const char       *data,
            ConfabConnection *from,
+           gboolean          direct,
            TestRecorder     *recorder)
 {
+  if (direct)
+    recorder->n_direct++;
   record (recorder, g_strdup_printf ("signal %s %s %s", type, data,
                                      from ? confab_connection_get_id (from) : "server"));
 }
@@ -324,6 +328,13 @@ test_recorder_get_events (TestRecorder *recorder)
   return recorder->events;
 }
 
+/* How many of the signals it heard were sent to it alone. */
+guint
+test_recorder_count_direct (TestRecorder *recorder)
+{
+  return recorder->n_direct;
+}
+
 guint
 test_recorder_count (TestRecorder *recorder,
                      const char   *prefix)
@@ -366,6 +377,7 @@ void
 test_recorder_clear (TestRecorder *recorder)
 {
   g_ptr_array_set_size (recorder->events, 0);
+  recorder->n_direct = 0;
 }
 
 SoupWebsocketConnection *

@@ -73,6 +73,7 @@ void           test_recorder_free      (TestRecorder   *recorder);
 GPtrArray     *test_recorder_get_events (TestRecorder  *recorder);
 guint          test_recorder_count     (TestRecorder   *recorder,
                                         const char     *prefix);
+guint          test_recorder_count_direct (TestRecorder *recorder);
 void           test_recorder_wait_count (TestRecorder  *recorder,
                                         const char     *prefix,
                                         guint           count);

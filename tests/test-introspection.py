@@ -59,13 +59,14 @@ def main():
 
     heard = []
     session.connect("signal::chat",
-                    lambda _s, kind, data, sender: heard.append((kind, data, sender.get_id())))
+                    lambda _s, kind, data, sender, direct:
+                    heard.append((kind, data, sender.get_id(), direct)))
     sent = {}
     session.send_signal_async("chat", "hello from Python", None, True, None,
                               lambda s, r: sent.update(ok=s.send_signal_finish(r)))
     run_until(lambda: heard and sent)
     check("a broadcast comes back through signal::chat",
-          heard == [("chat", "hello from Python", connection.get_id())] and sent.get("ok"))
+          heard == [("chat", "hello from Python", connection.get_id(), False)] and sent.get("ok"))
 
     refused = {}
 

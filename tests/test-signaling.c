@@ -158,6 +158,7 @@ on_chat_only (ConfabSession    *session,
               const char       *type,
               const char       *data,
               ConfabConnection *from,
+              gboolean          direct,
               guint            *count)
 {
   g_assert_cmpstr (type, ==, "chat");
@@ -203,6 +204,10 @@ test_direct_to_one (Fixture       *fixture,
   g_assert_false (has_event (carol_events, direct));
   g_assert_cmpuint (test_recorder_count (bob_events, "signal"), ==, 2);
   g_assert_cmpuint (test_recorder_count (carol_events, "signal"), ==, 1);
+
+  /* Bob can tell the one meant for him alone from the broadcast. */
+  g_assert_cmpuint (test_recorder_count_direct (bob_events), ==, 1);
+  g_assert_cmpuint (test_recorder_count_direct (carol_events), ==, 0);
 }
 
 static void
@@ -227,6 +232,8 @@ test_server_signal (Fixture       *fixture,
   g_assert_true (has_event (alice_events, "signal notice from the server server"));
   g_assert_true (has_event (bob_events, "signal notice from the server server"));
   g_assert_true (has_event (bob_events, "signal notice just you server"));
+  g_assert_cmpuint (test_recorder_count_direct (bob_events), ==, 1);
+  g_assert_cmpuint (test_recorder_count_direct (alice_events), ==, 0);
 
   /* Bad server-side calls fail with the cause and send nothing. */
   g_assert_false (confab_server_send_signal (fixture->server, "1_nosuchsession", NULL,

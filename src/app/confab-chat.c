@@ -22,8 +22,8 @@
  * #ConfabServer) or joins, sorts incoming signals into conversations, sends ours and follows
  * each one's fate, and words the connection's state for the status bar.
  *
- * Who a message was addressed to is not on the wire, so the app tells broadcasts and direct
- * messages apart by type: "chat" for everyone, "chat-direct" for one person.
+ * Messages are "chat" signals, typing notices "typing" ones; the session says whether each
+ * was sent to everyone or to this connection alone, which picks its conversation.
  */
 
 /* Typing notices go out at most this often while someone types. */
@@ -236,9 +236,9 @@ on_signal (ConfabSession    *session,
            const char       *type,
            const char       *data,
            ConfabConnection *from,
+           gboolean          direct,
            ConfabChat       *self)
 {
-  gboolean direct = g_strcmp0 (type, CONFAB_CHAT_TYPE_DIRECT_MESSAGE) == 0;
   g_autoptr(ConfabMessage) message = NULL;
   ConfabConversation *conversation;
   const char *own_id = own_connection_id (self);
@@ -271,6 +271,7 @@ on_typing (ConfabSession    *session,
            const char       *type,
            const char       *data,
            ConfabConnection *from,
+           gboolean          direct,
            ConfabChat       *self)
 {
   ConfabConversation *conversation;
@@ -278,7 +279,7 @@ on_typing (ConfabSession    *session,
   if (from == NULL || g_strcmp0 (confab_connection_get_id (from), own_connection_id (self)) == 0)
     return;
 
-  if (g_strcmp0 (data, "direct") == 0)
+  if (direct)
     conversation = ensure_conversation (self, from);
   else
     conversation = self->everyone;
@@ -619,8 +620,6 @@ start_session (ConfabChat *self,
   self->session = confab_session_new (server_url, session_id);
 
   g_signal_connect_object (self->session, "signal::" CONFAB_CHAT_TYPE_MESSAGE,
-                           G_CALLBACK (on_signal), self, 0);
-  g_signal_connect_object (self->session, "signal::" CONFAB_CHAT_TYPE_DIRECT_MESSAGE,
                            G_CALLBACK (on_signal), self, 0);
   g_signal_connect_object (self->session, "signal::" CONFAB_CHAT_TYPE_TYPING,
                            G_CALLBACK (on_typing), self, 0);
@@ -1034,8 +1033,7 @@ send_message (ConfabChat    *self,
 
   confab_message_set_status (message, CONFAB_MESSAGE_QUEUED, NULL);
   confab_session_send_signal_async (self->session,
-                                    to ? CONFAB_CHAT_TYPE_DIRECT_MESSAGE
-                                       : CONFAB_CHAT_TYPE_MESSAGE,
+                                    CONFAB_CHAT_TYPE_MESSAGE,
                                     confab_message_get_text (message), to, TRUE, NULL,
                                     on_message_sent, g_object_ref (message));
 }
@@ -1172,9 +1170,8 @@ confab_chat_send_typing (ConfabChat         *self,
   self->typing_to = g_strdup (to ? to : "");
   self->typing_sent_at = now;
 
-  confab_session_send_signal_async (self->session, CONFAB_CHAT_TYPE_TYPING,
-                                    to ? "direct" : "everyone", to, FALSE, NULL,
-                                    on_typing_sent, NULL);
+  confab_session_send_signal_async (self->session, CONFAB_CHAT_TYPE_TYPING, "", to, FALSE,
+                                    NULL, on_typing_sent, NULL);
 }
 
 static void

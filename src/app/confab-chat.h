@@ -9,7 +9,6 @@ G_BEGIN_DECLS
 
 /* Signal types the app speaks. */
 #define CONFAB_CHAT_TYPE_MESSAGE "chat"
-#define CONFAB_CHAT_TYPE_DIRECT_MESSAGE "chat-direct"
 #define CONFAB_CHAT_TYPE_TYPING "typing"
 
 #define CONFAB_TYPE_CHAT (confab_chat_get_type ())

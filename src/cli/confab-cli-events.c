@@ -259,6 +259,7 @@ on_signal (ConfabSession    *session,
            const char       *type,
            const char       *data,
            ConfabConnection *from,
+           gboolean          direct,
            ConfabCli        *cli)
 {
   if (cli->output == CLI_OUTPUT_JSON)
@@ -274,6 +275,8 @@ on_signal (ConfabSession    *session,
         json_builder_add_string_value (builder, confab_connection_get_id (from));
       else
         json_builder_add_null_value (builder);
+      json_builder_set_member_name (builder, "direct");
+      json_builder_add_boolean_value (builder, direct);
       end_event (builder);
     }
   else if (cli->output == CLI_OUTPUT_HUMAN)
@@ -281,7 +284,7 @@ on_signal (ConfabSession    *session,
       GString *out = begin_line ("signal");
 
       append_who (out, from);
-      g_string_append (out, "  ");
+      g_string_append (out, direct ? "  (to you) " : "  ");
       if (type != NULL && *type != '\0')
         g_string_append_printf (out, "[%s] ", type);
       append_visible (out, data);

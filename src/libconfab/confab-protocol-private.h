@@ -130,7 +130,8 @@ GBytes    *confab_frame_encode_connected (const char           *session_id,
 GBytes    *confab_frame_encode_signal    (guint64               seq,
                                           const char           *type,
                                           const char           *data,
-                                          const char           *from);
+                                          const char           *from,
+                                          const char           *to);
 GBytes    *confab_frame_encode_connection_created (guint64      seq,
                                           const ConfabConnectionInfo *info);
 GBytes    *confab_frame_encode_connection_destroyed (guint64    seq,

@@ -460,11 +460,13 @@ confab_frame_encode_connected (const char                 *session_id,
   return frame_end (out);
 }
 
+/* @to is the recipient of a signal sent to one connection, NULL for a broadcast. */
 GBytes *
 confab_frame_encode_signal (guint64     seq,
                             const char *type,
                             const char *data,
-                            const char *from)
+                            const char *from,
+                            const char *to)
 {
   GString *out = frame_begin ("signal");
 
@@ -472,6 +474,8 @@ confab_frame_encode_signal (guint64     seq,
   append_string_field (out, "type", type ? type : "");
   append_string_field (out, "data", data ? data : "");
   append_string_field (out, "from", from);
+  if (to != NULL)
+    append_string_field (out, "to", to);
   return frame_end (out);
 }
 

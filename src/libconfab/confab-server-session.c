@@ -242,7 +242,8 @@ confab_server_session_signal (ConfabServerSession  *session,
     }
 
   session->seq++;
-  frame = confab_frame_encode_signal (session->seq, type, data, from ? from->info.id : NULL);
+  frame = confab_frame_encode_signal (session->seq, type, data, from ? from->info.id : NULL,
+                                      recipient ? recipient->info.id : NULL);
   session_emit (session, frame, recipient, NULL);
   return TRUE;
 }

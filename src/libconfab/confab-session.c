@@ -602,10 +602,12 @@ handle_signal (ConfabSession     *self,
   const char *type;
   const char *data;
   const char *from_id;
+  const char *to;
 
   if (!confab_frame_get_string (frame, "type", FALSE, &type, NULL) ||
       !confab_frame_get_string (frame, "data", FALSE, &data, NULL) ||
-      !confab_frame_get_nullable_string (frame, "from", &from_id, NULL))
+      !confab_frame_get_nullable_string (frame, "from", &from_id, NULL) ||
+      !confab_frame_get_string (frame, "to", FALSE, &to, NULL))
     return;
 
   if (from_id != NULL)
@@ -617,7 +619,7 @@ handle_signal (ConfabSession     *self,
 
   g_signal_emit (self, signals[SIGNAL],
                  type && *type ? g_quark_from_string (type) : 0,
-                 type ? type : "", data ? data : "", from);
+                 type ? type : "", data ? data : "", from, to != NULL);
 }
 
 static void
@@ -1330,6 +1332,8 @@ confab_session_class_init (ConfabSessionClass *klass)
    * @type: the signal type ("" for none)
    * @data: the signal data
    * @from: (nullable): the sending connection, or %NULL when the server itself sent it
+   * @direct: %TRUE when the signal was sent to this connection alone, %FALSE when it went to
+   *   everyone in the session
    *
    * A signal arrived. The detail is the type, so `"signal::chat"` hears only chat signals.
    */
@@ -1337,7 +1341,8 @@ confab_session_class_init (ConfabSessionClass *klass)
     g_signal_new ("signal", G_TYPE_FROM_CLASS (klass),
                   G_SIGNAL_RUN_LAST | G_SIGNAL_DETAILED,
                   0, NULL, NULL, NULL,
-                  G_TYPE_NONE, 3, G_TYPE_STRING, G_TYPE_STRING, CONFAB_TYPE_CONNECTION);
+                  G_TYPE_NONE, 4, G_TYPE_STRING, G_TYPE_STRING, CONFAB_TYPE_CONNECTION,
+                  G_TYPE_BOOLEAN);
 
   /**
    * ConfabSession::connection-created:

@@ -125,9 +125,12 @@ on_peer_signal (ConfabSession    *session,
                 const char       *type,
                 const char       *data,
                 ConfabConnection *from,
+                gboolean          direct,
                 Peer             *peer)
 {
-  g_ptr_array_add (peer->received, g_strdup_printf ("%s|%s", type, data));
+  /* "chat-direct|…" for a message to this peer alone, "chat|…" for one to everyone. */
+  g_ptr_array_add (peer->received, g_strdup_printf ("%s%s|%s", type, direct ? "-direct" : "",
+                                                    data));
 }
 
 static void
@@ -554,8 +557,8 @@ test_incoming_unread (Fixture       *fixture,
   g_assert_cmpuint (confab_conversation_get_unread_count (everyone), ==, 0);
 
   /* A direct one goes under Bob, unread. */
-  peer_send (bob, "chat-direct", "Psst, Ann", ann_id);
-  peer_send (bob, "chat-direct", "Are you there?", ann_id);
+  peer_send (bob, "chat", "Psst, Ann", ann_id);
+  peer_send (bob, "chat", "Are you there?", ann_id);
   WAIT_UNTIL (n_messages (from_bob) == 2);
   g_assert_cmpuint (n_messages (everyone), ==, 1);
   g_assert_cmpuint (confab_conversation_get_unread_count (from_bob), ==, 2);
@@ -750,14 +753,14 @@ test_typing (Fixture       *fixture,
   Peer *bob = peer_new (fixture, "Bob");
 
   type_text (window, "I am wri");
-  WAIT_UNTIL (peer_received (bob, "typing|everyone"));
+  WAIT_UNTIL (peer_received (bob, "typing|"));
 
-  peer_send (bob, "typing", "everyone", NULL);
+  peer_send (bob, "typing", "", NULL);
   WAIT_UNTIL (g_str_equal (label_text (window, "typing_label"), "Bob is typing…"));
   peer_send (bob, "chat", "Done typing", NULL);
   WAIT_UNTIL (g_str_equal (label_text (window, "typing_label"), ""));
 
-  peer_send (bob, "typing", "everyone", NULL);
+  peer_send (bob, "typing", "", NULL);
   WAIT_UNTIL (g_str_equal (label_text (window, "typing_label"), "Bob is typing…"));
   WAIT_UNTIL (g_str_equal (label_text (window, "typing_label"), ""));   /* by itself */
 
@@ -1036,8 +1039,8 @@ test_conversation_look (Fixture       *fixture,
   peer_send (chioma, "chat", "Count me in. I might be five minutes late, the bus is slow today.",
              NULL);
   WAIT_UNTIL (n_messages (everyone) == 4);
-  peer_send (chioma, "chat-direct", "Can you send me the slides before?", ann_id);
-  peer_send (bob, "typing", "everyone", NULL);
+  peer_send (chioma, "chat", "Can you send me the slides before?", ann_id);
+  peer_send (bob, "typing", "", NULL);
   WAIT_UNTIL (g_str_equal (label_text (window, "typing_label"), "Bob Marsh is typing…"));
   type_text (window, "Sure, here they come");
   drain ();

@@ -583,6 +583,7 @@ test_three_peers (void)
   assert_sent (a, "b1", "chat", "hello all", id_a);
   b_signal = peer_next_signal (b);
   assert_signal (b_signal, "chat", "hello all", id_a);
+  g_assert_false (json_object_get_boolean_member (b_signal, "direct"));
   c_signal = peer_next_signal (c);
   assert_signal (c_signal, "chat", "hello all", id_a);
 
@@ -596,6 +597,7 @@ test_three_peers (void)
   g_clear_pointer (&c_signal, json_object_unref);
   c_signal = peer_next_signal (c);
   assert_signal (c_signal, "dm", "just you", id_b);
+  g_assert_true (json_object_get_boolean_member (c_signal, "direct"));
 
   peer_write (c, "{\"op\":\"signal\",\"type\":\"marker\",\"data\":\"m1\",\"ref\":\"m1\"}");
   assert_sent (c, "m1", "marker", "m1", id_c);

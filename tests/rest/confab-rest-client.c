@@ -66,6 +66,7 @@ on_signal (ConfabSession    *session,
            const char       *type,
            const char       *data,
            ConfabConnection *from,
+           gboolean          direct,
            gpointer          user_data)
 {
   print_event ("signal", "type", type, "data", data,
