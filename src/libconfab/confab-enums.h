@@ -7,6 +7,8 @@
 
 #include <glib.h>
 
+#include "confab-version-macros.h"
+
 G_BEGIN_DECLS
 
 /**
@@ -56,12 +58,17 @@ typedef enum {
   CONFAB_ROLE_PUBLISHER_ONLY,
 } ConfabRole;
 
+CONFAB_AVAILABLE_IN_ALL
 const char *confab_disconnect_reason_to_string   (ConfabDisconnectReason  reason);
+CONFAB_AVAILABLE_IN_ALL
 gboolean    confab_disconnect_reason_from_string (const char             *name,
                                                   ConfabDisconnectReason *reason);
+CONFAB_AVAILABLE_IN_ALL
 const char *confab_role_to_string                (ConfabRole              role);
+CONFAB_AVAILABLE_IN_ALL
 gboolean    confab_role_from_string              (const char             *name,
                                                   ConfabRole             *role);
+CONFAB_AVAILABLE_IN_ALL
 gboolean    confab_role_can_signal               (ConfabRole              role);
 
 G_END_DECLS

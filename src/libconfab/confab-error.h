@@ -7,6 +7,8 @@
 
 #include <glib.h>
 
+#include "confab-version-macros.h"
+
 G_BEGIN_DECLS
 
 #define CONFAB_ERROR (confab_error_quark ())
@@ -51,8 +53,11 @@ typedef enum {
   CONFAB_ERROR_INVALID_SIGNAL_TYPE = 1461,
 } ConfabError;
 
+CONFAB_AVAILABLE_IN_ALL
 GQuark      confab_error_quark            (void);
+CONFAB_AVAILABLE_IN_ALL
 guint       confab_error_to_status        (const GError *error);
+CONFAB_AVAILABLE_IN_ALL
 ConfabError confab_error_from_status      (guint         status);
 
 G_END_DECLS

@@ -7,6 +7,8 @@
 
 #include <glib.h>
 
+#include "confab-version-macros.h"
+
 G_BEGIN_DECLS
 
 /**
@@ -30,8 +32,10 @@ G_BEGIN_DECLS
  */
 #define CONFAB_CONNECTION_DATA_MAX_LENGTH 1000
 
+CONFAB_AVAILABLE_IN_ALL
 gboolean confab_signal_validate_type (const char  *type,
                                       GError     **error);
+CONFAB_AVAILABLE_IN_ALL
 gboolean confab_signal_validate_data (const char  *data,
                                       gssize       length,
                                       GError     **error);

@@ -7,6 +7,8 @@
 
 #include <glib.h>
 
+#include "confab-version-macros.h"
+
 #include "confab-enums.h"
 
 G_BEGIN_DECLS
@@ -18,6 +20,7 @@ G_BEGIN_DECLS
  */
 #define CONFAB_TOKEN_DEFAULT_LIFETIME (24 * 60 * 60)
 
+CONFAB_AVAILABLE_IN_ALL
 char     *confab_token_new        (const char  *api_key,
                                    const char  *api_secret,
                                    const char  *session_id,
@@ -25,8 +28,11 @@ char     *confab_token_new        (const char  *api_key,
                                    const char  *connection_data,
                                    gint64       expire_time,
                                    GError     **error);
+CONFAB_AVAILABLE_IN_ALL
 char     *confab_session_id_new   (const char  *api_key);
+CONFAB_AVAILABLE_IN_ALL
 char     *confab_api_secret_new   (void);
+CONFAB_AVAILABLE_IN_ALL
 char     *confab_session_id_get_api_key (const char *session_id);
 
 G_END_DECLS
