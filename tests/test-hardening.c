@@ -577,6 +577,32 @@ test_websocket_framing (Fixture       *fixture,
   assert_server_serves (fixture);
 }
 
+static void
+test_server_gone_while_links_close (void)
+{
+  ConfabServer *server = test_server_new ();
+  g_autofree char *session_id = confab_session_id_new (TEST_API_KEY);
+  g_autofree char *token = test_token (session_id, CONFAB_ROLE_PUBLISHER, "Lingering");
+  g_autofree char *connect = g_strdup_printf ("{\"op\":\"connect\",\"token\":\"%s\"}", token);
+  g_autoptr(SoupWebsocketConnection) raw = test_raw_connect (server);
+  GQueue inbox = G_QUEUE_INIT;
+  g_autofree char *connected = NULL;
+
+  test_raw_track (raw, &inbox);
+  soup_websocket_connection_send_text (raw, connect);
+  connected = test_raw_next_text (raw, &inbox);
+  g_assert_nonnull (strstr (connected, "\"op\":\"connected\""));
+
+  /* The server goes away while its links are still closing; they finish on their own
+   * afterwards, and nothing they touch may be gone. */
+  confab_server_stop (server);
+  g_assert_finalize_object (server);
+  test_raw_wait_closed (raw);
+  test_spin (2500);
+
+  g_queue_clear_full (&inbox, g_free);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -595,6 +621,7 @@ main (int   argc,
   ADD ("/hardening/server-side-limits", test_server_side_limits);
   ADD ("/hardening/plain-http", test_wrong_subprotocol);
   ADD ("/hardening/websocket-framing", test_websocket_framing);
+  g_test_add_func ("/hardening/server-gone-while-links-close", test_server_gone_while_links_close);
 
 #undef ADD
 

@@ -144,7 +144,9 @@ hub_dispatch (GSource     *source,
         on_readable (self);
     }
 
+  hub_ref (hub);
   g_ptr_array_set_size (hub->retired, 0);
+  hub_unref (hub);
   return G_SOURCE_CONTINUE;
 }
 
@@ -202,11 +204,13 @@ watch (ConfabWebsocket *self)
 static gboolean
 on_flush_all (gpointer user_data)
 {
-  ConfabWebsocketHub *scheduler = user_data;
-  g_autoptr(GPtrArray) dirty = scheduler->dirty;
+  /* Releasing a finished link may drop the last reference to the hub itself. */
+  ConfabWebsocketHub *hub = hub_ref (user_data);
+  g_autoptr(GPtrArray) dirty = hub->dirty;
 
-  scheduler->flush_id = 0;
-  scheduler->dirty = g_ptr_array_new_with_free_func (g_object_unref);
+  hub->flush_id = 0;
+  hub->dirty = g_ptr_array_new_with_free_func (g_object_unref);
+  g_ptr_array_set_size (hub->retired, 0);
 
   for (guint i = 0; i < dirty->len; i++)
     {
@@ -216,6 +220,8 @@ on_flush_all (gpointer user_data)
       flush (self);
     }
 
+  g_clear_pointer (&dirty, g_ptr_array_unref);
+  hub_unref (hub);
   return G_SOURCE_REMOVE;
 }
 
