@@ -463,6 +463,36 @@ test_blip_inside_and_past_window (Fixture       *fixture,
   }
 }
 
+static gboolean
+next_try_is_far (gpointer user_data)
+{
+  gint64 next = confab_session_get_next_reconnect_time (user_data);
+
+  return next > g_get_monotonic_time () + G_USEC_PER_SEC;
+}
+
+static void
+test_network_back (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autoptr(ConfabSession) alice = join_via_proxy (fixture, "Alice");
+  g_autoptr(TestRecorder) alice_events = test_recorder_new (alice);
+  gint64 scheduled;
+
+  /* Down long enough for the backoff to schedule the next try over a second away. */
+  test_fault_proxy_set_refusing (fixture->proxy, TRUE);
+  test_fault_proxy_cut_all (fixture->proxy);
+  test_wait_until (next_try_is_far, alice, "a reconnection attempt a second or more away");
+  scheduled = confab_session_get_next_reconnect_time (alice);
+
+  /* The network monitor says the network is back: the session tries at once instead. */
+  test_fault_proxy_set_refusing (fixture->proxy, FALSE);
+  g_signal_emit_by_name (g_network_monitor_get_default (), "network-changed", TRUE);
+  test_recorder_wait_count (alice_events, "reconnected", 1);
+  g_assert_cmpint (g_get_monotonic_time (), <, scheduled);
+  g_assert_cmpuint (test_recorder_count (alice_events, "reconnected resumed"), ==, 1);
+}
+
 static void
 test_server_drops_silent_links (Fixture       *fixture,
                                 gconstpointer  data)
@@ -662,6 +692,7 @@ main (int   argc,
   ADD ("/reconnect/server-restart", test_server_restart);
   ADD ("/reconnect/timeout", test_reconnect_timeout);
   ADD ("/reconnect/blip-inside-and-past-window", test_blip_inside_and_past_window);
+  ADD ("/reconnect/network-back", test_network_back);
   ADD ("/reconnect/server-drops-silent-links", test_server_drops_silent_links);
   ADD ("/reconnect/chaos", test_chaos);
 
