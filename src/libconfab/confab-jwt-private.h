@@ -11,6 +11,9 @@ guchar     *confab_base64url_decode (const char   *text,
                                      gsize         text_length,
                                      gsize        *out_length);
 
+gboolean    confab_equal_in_constant_time (const char *a,
+                                     const char   *b);
+
 char       *confab_jwt_encode       (JsonObject   *claims,
                                      const char   *secret);
 JsonObject *confab_jwt_decode       (const char   *jwt,

@@ -83,9 +83,10 @@ sign (const char *secret,
   return confab_base64url_encode (digest, digest_length);
 }
 
-static gboolean
-equal_in_constant_time (const char *a,
-                        const char *b)
+/* Compares two signatures in time that does not depend on where they first differ. */
+gboolean
+confab_equal_in_constant_time (const char *a,
+                               const char *b)
 {
   gsize length = strlen (a);
   guchar difference = 0;
@@ -192,7 +193,7 @@ confab_jwt_decode (const char  *jwt,
     }
 
   expected = sign (secret, jwt, second_dot - jwt);
-  if (!equal_in_constant_time (expected, second_dot + 1))
+  if (!confab_equal_in_constant_time (expected, second_dot + 1))
     {
       g_set_error_literal (error, CONFAB_ERROR, CONFAB_ERROR_UNAUTHORIZED,
                            "The token's signature does not match this server's secret");

@@ -30,24 +30,6 @@ sign (const char *secret,
                                   (const guchar *) data, length);
 }
 
-/* Compares a hex digest whatever the case of its letters, in time that does not depend on
- * where the first difference is. */
-static gboolean
-digest_equal (const char *expected,
-              const char *given)
-{
-  gsize length = strlen (expected);
-  guchar difference = 0;
-
-  if (strlen (given) != length)
-    return FALSE;
-
-  for (gsize i = 0; i < length; i++)
-    difference |= (guchar) expected[i] ^ (guchar) g_ascii_tolower (given[i]);
-
-  return difference == 0;
-}
-
 /* Decodes `a=1&b=2` as a form does ('+' is a space), refusing a name given twice: the signed
  * text must mean one thing. */
 static GHashTable *
@@ -137,17 +119,14 @@ confab_token_legacy_verify (const char         *token,
 {
   g_autofree char *decoded = NULL;
   g_autofree char *expected = NULL;
+  g_autofree char *given = NULL;
   g_autoptr(GHashTable) header = NULL;
   g_autoptr(GHashTable) data = NULL;
   const char *body;
   const char *colon;
   const char *partner_id;
   const char *signature;
-  const char *session_id;
-  const char *role_name;
   const char *scope;
-  const char *connection_data;
-  ConfabRole role = CONFAB_ROLE_PUBLISHER;
   gint64 create_time = 0;
   gint64 expire_time = 0;
   gsize length;
@@ -184,8 +163,10 @@ confab_token_legacy_verify (const char         *token,
   if (strcmp (partner_id, api_key) != 0)
     return fail (error, "The token was issued for another API key");
 
+  /* The hex digest may come in either case. */
   expected = sign (api_secret, colon + 1, strlen (colon + 1));
-  if (!digest_equal (expected, signature))
+  given = g_ascii_strdown (signature, -1);
+  if (!confab_equal_in_constant_time (expected, given))
     return fail (error, "The token's signature does not match this server's secret");
 
   data = parse_form (colon + 1, strlen (colon + 1), "data", error);
@@ -206,35 +187,11 @@ confab_token_legacy_verify (const char         *token,
   if (scope != NULL && *scope != '\0' && strcmp (scope, "session.connect") != 0)
     return fail (error, "The token does not grant “session.connect”");
 
-  session_id = g_hash_table_lookup (data, "session_id");
-  if (session_id == NULL || *session_id == '\0')
-    return fail (error, "The token names no session");
-
-  role_name = g_hash_table_lookup (data, "role");
-  if (role_name != NULL && !confab_role_from_string (role_name, &role))
-    {
-      g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_UNAUTHORIZED,
-                   "The token's role “%s” is not one of subscriber, publisher, "
-                   "publisheronly or moderator", role_name);
-      return FALSE;
-    }
-
-  connection_data = g_hash_table_lookup (data, "connection_data");
-  if (connection_data == NULL)
-    connection_data = "";
-  if (g_utf8_strlen (connection_data, -1) > CONFAB_CONNECTION_DATA_MAX_LENGTH)
-    {
-      g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_UNAUTHORIZED,
-                   "The token is not valid: the connection data is over %d characters",
-                   CONFAB_CONNECTION_DATA_MAX_LENGTH);
-      return FALSE;
-    }
-
-  claims->session_id = g_strdup (session_id);
-  claims->role = role;
-  claims->connection_data = g_strdup (connection_data);
-  claims->expire_time = expire_time;
-  return TRUE;
+  return confab_token_claims_fill (claims,
+                                   g_hash_table_lookup (data, "session_id"),
+                                   g_hash_table_lookup (data, "role"),
+                                   g_hash_table_lookup (data, "connection_data"),
+                                   expire_time, error);
 }
 
 static void
@@ -275,15 +232,8 @@ confab_token_legacy_new (const char  *api_key,
   g_return_val_if_fail (api_secret != NULL, NULL);
   g_return_val_if_fail (session_id != NULL, NULL);
 
-  if (connection_data != NULL &&
-      (!g_utf8_validate (connection_data, -1, NULL) ||
-       g_utf8_strlen (connection_data, -1) > CONFAB_CONNECTION_DATA_MAX_LENGTH))
-    {
-      g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_INVALID_PARAMETER,
-                   "The connection data must be UTF-8 of at most %d characters",
-                   CONFAB_CONNECTION_DATA_MAX_LENGTH);
-      return NULL;
-    }
+  if (!confab_token_check_connection_data (connection_data, error))
+    return NULL;
 
   if (expire_time == 0)
     expire_time = now + CONFAB_TOKEN_DEFAULT_LIFETIME;

@@ -13,6 +13,14 @@ typedef struct {
 } ConfabTokenClaims;
 
 void     confab_token_claims_clear (ConfabTokenClaims *claims);
+gboolean confab_token_claims_fill  (ConfabTokenClaims *claims,
+                                    const char        *session_id,
+                                    const char        *role_name,
+                                    const char        *connection_data,
+                                    gint64             expire_time,
+                                    GError           **error);
+gboolean confab_token_check_connection_data (const char *connection_data,
+                                    GError           **error);
 gboolean confab_token_verify       (const char        *token,
                                     const char        *api_key,
                                     const char        *api_secret,

@@ -15,9 +15,9 @@
 #include "confab-token-legacy-private.h"
 #include "confab-token-private.h"
 
-static gboolean
-check_connection_data (const char  *connection_data,
-                       GError     **error)
+gboolean
+confab_token_check_connection_data (const char  *connection_data,
+                                    GError     **error)
 {
   if (connection_data == NULL)
     return TRUE;
@@ -74,7 +74,7 @@ confab_token_new (const char  *api_key,
   g_return_val_if_fail (api_secret != NULL, NULL);
   g_return_val_if_fail (session_id != NULL, NULL);
 
-  if (!check_connection_data (connection_data, error))
+  if (!confab_token_check_connection_data (connection_data, error))
     return NULL;
 
   if (expire_time == 0)
@@ -195,11 +195,7 @@ confab_token_verify (const char         *token,
                      GError            **error)
 {
   g_autoptr(JsonObject) object = NULL;
-  g_autoptr(GError) data_error = NULL;
   const char *scope;
-  const char *session_id;
-  const char *role;
-  const char *connection_data;
 
   if (token != NULL && g_str_has_prefix (token, CONFAB_TOKEN_LEGACY_PREFIX) &&
       strlen (token) <= CONFAB_TOKEN_MAX_LENGTH)
@@ -217,7 +213,38 @@ confab_token_verify (const char         *token,
       return FALSE;
     }
 
-  session_id = json_object_get_string_member_with_default (object, "session_id", NULL);
+  return confab_token_claims_fill (claims,
+                                   json_object_get_string_member_with_default (object,
+                                                                               "session_id",
+                                                                               NULL),
+                                   json_object_get_string_member_with_default (object, "role",
+                                                                               NULL),
+                                   json_object_get_string_member_with_default (object,
+                                                                               "connection_data",
+                                                                               NULL),
+                                   json_object_get_int_member_with_default (object, "exp", 0),
+                                   error);
+}
+
+/*
+ * confab_token_claims_fill:
+ * @role_name: (nullable): the role; %NULL means publisher, as in OpenTok
+ * @connection_data: (nullable): the connection data; %NULL means none
+ *
+ * The checks every client token gets once its own format has been verified, whatever that
+ * format is. Fails with CONFAB_ERROR_UNAUTHORIZED.
+ */
+gboolean
+confab_token_claims_fill (ConfabTokenClaims  *claims,
+                          const char         *session_id,
+                          const char         *role_name,
+                          const char         *connection_data,
+                          gint64              expire_time,
+                          GError            **error)
+{
+  g_autoptr(GError) data_error = NULL;
+  ConfabRole role = CONFAB_ROLE_PUBLISHER;
+
   if (session_id == NULL || *session_id == '\0')
     {
       g_set_error_literal (error, CONFAB_ERROR, CONFAB_ERROR_UNAUTHORIZED,
@@ -225,17 +252,15 @@ confab_token_verify (const char         *token,
       return FALSE;
     }
 
-  role = json_object_get_string_member_with_default (object, "role", "publisher");
-  if (!confab_role_from_string (role, &claims->role))
+  if (role_name != NULL && !confab_role_from_string (role_name, &role))
     {
       g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_UNAUTHORIZED,
                    "The token's role “%s” is not one of subscriber, publisher, "
-                   "publisheronly or moderator", role);
+                   "publisheronly or moderator", role_name);
       return FALSE;
     }
 
-  connection_data = json_object_get_string_member_with_default (object, "connection_data", "");
-  if (!check_connection_data (connection_data, &data_error))
+  if (!confab_token_check_connection_data (connection_data, &data_error))
     {
       g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_UNAUTHORIZED,
                    "The token is not valid: %s", data_error->message);
@@ -243,7 +268,8 @@ confab_token_verify (const char         *token,
     }
 
   claims->session_id = g_strdup (session_id);
-  claims->connection_data = g_strdup (connection_data);
-  claims->expire_time = json_object_get_int_member_with_default (object, "exp", 0);
+  claims->role = role;
+  claims->connection_data = g_strdup (connection_data ? connection_data : "");
+  claims->expire_time = expire_time;
   return TRUE;
 }
