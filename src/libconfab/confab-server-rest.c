@@ -489,6 +489,25 @@ get_form_field (GHashTable *form,
   return form != NULL ? g_hash_table_lookup (form, name) : NULL;
 }
 
+/* A form field that may be absent or one of two words. Answers 400 and returns FALSE
+ * otherwise. */
+static gboolean
+check_form_choice (SoupServerMessage *msg,
+                   GHashTable        *form,
+                   const char        *name,
+                   const char        *one,
+                   const char        *other)
+{
+  const char *value = get_form_field (form, name);
+
+  if (value == NULL || strcmp (value, one) == 0 || strcmp (value, other) == 0)
+    return TRUE;
+
+  answer_error (msg, SOUP_STATUS_BAD_REQUEST, "“%s” must be “%s” or “%s”, not “%s”",
+                name, one, other, value);
+  return FALSE;
+}
+
 static gboolean
 is_ipv4_address (const char *text)
 {
@@ -535,21 +554,10 @@ handle_session_create (ConfabServerRest  *rest,
       form = soup_form_decode (text);
     }
 
-  value = get_form_field (form, "archiveMode");
-  if (value != NULL && strcmp (value, "manual") != 0 && strcmp (value, "always") != 0)
-    {
-      answer_error (msg, SOUP_STATUS_BAD_REQUEST,
-                    "“archiveMode” must be “manual” or “always”, not “%s”", value);
-      return;
-    }
-
-  value = get_form_field (form, "p2p.preference");
-  if (value != NULL && strcmp (value, "enabled") != 0 && strcmp (value, "disabled") != 0)
-    {
-      answer_error (msg, SOUP_STATUS_BAD_REQUEST,
-                    "“p2p.preference” must be “enabled” or “disabled”, not “%s”", value);
-      return;
-    }
+  if (!check_form_choice (msg, form, "archiveMode", "manual", "always") ||
+      !check_form_choice (msg, form, "p2p.preference", "enabled", "disabled") ||
+      !check_form_choice (msg, form, "e2ee", "true", "false"))
+    return;
 
   value = get_form_field (form, "location");
   if (value != NULL && !is_ipv4_address (value))
@@ -559,13 +567,6 @@ handle_session_create (ConfabServerRest  *rest,
       return;
     }
 
-  value = get_form_field (form, "e2ee");
-  if (value != NULL && strcmp (value, "true") != 0 && strcmp (value, "false") != 0)
-    {
-      answer_error (msg, SOUP_STATUS_BAD_REQUEST,
-                    "“e2ee” must be “true” or “false”, not “%s”", value);
-      return;
-    }
 
   session_id = confab_session_id_new (rest->api_key);
   remember_session (rest, session_id);
