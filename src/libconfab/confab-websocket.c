@@ -433,14 +433,6 @@ confab_websocket_close (ConfabWebsocket *self,
   emit_closed (self);
 }
 
-gboolean
-confab_websocket_is_open (ConfabWebsocket *self)
-{
-  g_return_val_if_fail (CONFAB_IS_WEBSOCKET (self), FALSE);
-
-  return self->state == STATE_OPEN;
-}
-
 static void
 on_writable (ConfabWebsocket *self)
 {
