@@ -32,7 +32,6 @@ void             confab_websocket_send_text      (ConfabWebsocket      *self,
 void             confab_websocket_close          (ConfabWebsocket      *self,
                                                   gushort               code,
                                                   const char           *reason);
-gboolean         confab_websocket_is_open        (ConfabWebsocket      *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ConfabWebsocketHub, confab_websocket_hub_free)
 
